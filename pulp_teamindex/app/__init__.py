@@ -1,0 +1,11 @@
+from pulpcore.plugin import PulpPluginAppConfig
+
+
+class PulpTeamIndexPluginAppConfig(PulpPluginAppConfig):
+    """Registers pulp_teamindex with pulpcore."""
+
+    name = "pulp_teamindex.app"
+    label = "teamindex"
+    version = "0.1.0.dev0"
+    python_package_name = "pulp-teamindex"
+    domain_compatible = True

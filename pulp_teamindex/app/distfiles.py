@@ -1,0 +1,304 @@
+"""Read and validate a Python distribution file (wheel or sdist) before it enters an index.
+
+Everything here is plain Python on a file path: no Django, no database, so every rule is unit
+tested directly. Each refusal raises `InvalidDistribution` with a message meant for the person
+who ran twine: it says what is wrong and what to do about it.
+"""
+
+import gzip
+import hashlib
+import io
+import posixpath
+import tarfile
+import zipfile
+import zlib
+from dataclasses import dataclass
+
+import pkginfo
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import InvalidVersion, Version
+
+WHEEL = "bdist_wheel"
+SDIST = "sdist"
+
+# Core metadata is a few KB; anything past this is not metadata but an attack or an accident.
+MAX_METADATA_BYTES = 1024 * 1024
+# An sdist whose members expand past this is treated as a decompression bomb.
+MAX_SDIST_SCAN_BYTES = 512 * 1024 * 1024
+MAX_ARCHIVE_MEMBERS = 100_000
+
+
+class InvalidDistribution(ValueError):
+    """The file cannot be accepted into an index; the message tells the uploader why."""
+
+
+@dataclass(frozen=True)
+class DistributionFile:
+    """What an index needs to know about one accepted distribution file."""
+
+    filename: str
+    name: str
+    normalized_name: str
+    version: str
+    packagetype: str
+    requires_python: str
+    sha256: str
+    size: int
+    metadata: bytes
+    metadata_sha256: str
+
+
+def normalize_name(name):
+    """PEP 503 normalized project name."""
+    return canonicalize_name(name)
+
+
+def parse_filename(filename):
+    """Return (packagetype, normalized name, Version) from a wheel or sdist filename."""
+    check_bare_filename(filename)
+    try:
+        if filename.endswith(".whl"):
+            name, version, _build, _tags = parse_wheel_filename(filename)
+            return WHEEL, name, version
+        if filename.endswith(".tar.gz"):
+            name, version = parse_sdist_filename(filename)
+            return SDIST, name, version
+    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion) as exc:
+        raise InvalidDistribution(
+            f"Invalid filename {filename!r}: {exc}. Build the file with a standard tool "
+            "(python -m build) and upload it under the name the tool gave it."
+        ) from exc
+    raise InvalidDistribution(
+        f"Unsupported file type: {filename!r}. Only wheels (.whl, PEP 427) and source "
+        "distributions (.tar.gz, PEP 625) can be uploaded."
+    )
+
+
+def check_bare_filename(filename):
+    """Refuse names that are not a single plain path component."""
+    if (
+        not filename
+        or filename != posixpath.basename(filename)
+        or "\\" in filename
+        or filename.startswith(".")
+        or any(ord(c) < 32 or ord(c) == 127 for c in filename)
+        or len(filename) > 255
+    ):
+        raise InvalidDistribution(
+            f"Invalid filename {filename!r}: it must be a plain file name, "
+            "without directories or control characters."
+        )
+
+
+def inspect_distribution(path, filename):
+    """Validate the file at `path`, uploaded as `filename`, and describe it.
+
+    The file must be a well-formed wheel or sdist whose own metadata names the same project and
+    version as its filename: an index that trusted the filename alone could be made to serve
+    one project's code under another project's name.
+    """
+    packagetype, file_name, file_version = parse_filename(filename)
+    sha256, size = _digest(path)
+    if size == 0:
+        raise InvalidDistribution(f"{filename} is empty.")
+    if packagetype == WHEEL:
+        raw = _wheel_metadata(path, filename)
+    else:
+        raw = _sdist_metadata(path, filename)
+    meta = _parse_metadata(raw, filename)
+    meta_name = meta.name or ""
+    if normalize_name(meta_name) != file_name:
+        raise InvalidDistribution(
+            f"{filename}: the filename names project {file_name!r} but its metadata names "
+            f"{meta_name!r}. Rebuild the file so that both agree."
+        )
+    meta_version = _parse_version(meta.version, filename)
+    if meta_version != file_version:
+        raise InvalidDistribution(
+            f"{filename}: the filename has version {file_version} but its metadata has "
+            f"{meta.version}. Rebuild the file so that both agree."
+        )
+    return DistributionFile(
+        filename=filename,
+        name=meta_name,
+        normalized_name=file_name,
+        version=str(meta_version),
+        packagetype=packagetype,
+        requires_python=(meta.requires_python or "").strip(),
+        sha256=sha256,
+        size=size,
+        metadata=raw,
+        # PEP 658 metadata is served for wheels only: an sdist's PKG-INFO may leave
+        # dependencies dynamic, and a resolver trusting it would resolve wrongly.
+        metadata_sha256=hashlib.sha256(raw).hexdigest() if packagetype == WHEEL else "",
+    )
+
+
+def _digest(path):
+    hasher = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(1024 * 1024):
+            hasher.update(chunk)
+            size += len(chunk)
+    return hasher.hexdigest(), size
+
+
+def _wheel_metadata(path, filename):
+    """Return the METADATA bytes of the wheel's single .dist-info directory."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            if len(infos) > MAX_ARCHIVE_MEMBERS:
+                raise InvalidDistribution(f"{filename} has too many members.")
+            for info in infos:
+                _check_member_name(info.filename, filename)
+            dist_infos = {
+                n.split("/", 1)[0]
+                for n in zf.namelist()
+                if "/" in n and n.split("/", 1)[0].endswith(".dist-info")
+            }
+            if len(dist_infos) != 1:
+                raise InvalidDistribution(
+                    f"{filename} is not a valid wheel: it must contain exactly one .dist-info "
+                    f"directory, found {len(dist_infos)}."
+                )
+            dist_info = dist_infos.pop()
+            names = set(zf.namelist())
+            for required in ("METADATA", "WHEEL"):
+                if f"{dist_info}/{required}" not in names:
+                    raise InvalidDistribution(
+                        f"{filename} is not a valid wheel: {dist_info}/{required} is missing."
+                    )
+            return _read_limited(zf.open(f"{dist_info}/METADATA"), filename)
+    except zipfile.BadZipFile as exc:
+        raise InvalidDistribution(
+            f"{filename} is not a valid wheel: the zip archive is corrupt or truncated ({exc})."
+        ) from exc
+    except (OSError, EOFError, zipfile.LargeZipFile, NotImplementedError) as exc:
+        raise InvalidDistribution(
+            f"{filename} is not a valid wheel: the zip archive cannot be read ({exc})."
+        ) from exc
+
+
+def _sdist_metadata(path, filename):
+    """Return the PKG-INFO bytes at the top of the sdist's single root directory."""
+    try:
+        with gzip.open(path, "rb") as inflated:
+            limited = _InflateLimit(inflated, filename)
+            with tarfile.open(fileobj=limited, mode="r|") as tf:
+                return _find_pkg_info(tf, filename)
+    except tarfile.TarError as exc:
+        raise InvalidDistribution(
+            f"{filename} is not a valid sdist: the gzip tar archive is corrupt or truncated "
+            f"({exc})."
+        ) from exc
+    except InvalidDistribution:
+        raise
+    except (OSError, EOFError, ValueError, zlib.error) as exc:
+        raise InvalidDistribution(
+            f"{filename} is not a valid sdist: the archive cannot be read ({exc})."
+        ) from exc
+
+
+def _find_pkg_info(tf, filename):
+    root = None
+    pkg_info = None
+    for count, member in enumerate(tf, start=1):
+        if count > MAX_ARCHIVE_MEMBERS:
+            raise InvalidDistribution(f"{filename} has too many members.")
+        _check_member_name(member.name, filename)
+        if member.issym() or member.islnk():
+            _check_link(member, filename)
+        top = member.name.split("/", 1)[0]
+        if root is None:
+            root = top
+        elif top != root:
+            raise InvalidDistribution(
+                f"{filename} is not a valid sdist: all files must be inside one top-level "
+                f"directory, found {root!r} and {top!r}."
+            )
+        if pkg_info is None and member.name == f"{root}/PKG-INFO" and member.isfile():
+            pkg_info = _read_limited(tf.extractfile(member), filename)
+    if pkg_info is None:
+        raise InvalidDistribution(
+            f"{filename} is not a valid sdist: {root or '<root>'}/PKG-INFO is missing."
+        )
+    return pkg_info
+
+
+def _check_member_name(name, filename):
+    parts = name.replace("\\", "/").split("/")
+    if name.startswith(("/", "\\")) or ".." in parts or (len(name) > 1 and name[1] == ":"):
+        raise InvalidDistribution(
+            f"{filename} contains a member that escapes its directory: {name!r}."
+        )
+
+
+def _check_link(member, filename):
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(member.name), member.linkname))
+    if member.linkname.startswith("/") or target.startswith("..") or target == ".":
+        raise InvalidDistribution(
+            f"{filename} contains a link that points outside the archive: {member.name!r}."
+        )
+
+
+def _read_limited(stream, filename):
+    data = stream.read(MAX_METADATA_BYTES + 1)
+    if len(data) > MAX_METADATA_BYTES:
+        raise InvalidDistribution(
+            f"{filename}: the core metadata is larger than {MAX_METADATA_BYTES} bytes."
+        )
+    return data
+
+
+class _InflateLimit(io.RawIOBase):
+    """Stops a gzip stream that inflates past MAX_SDIST_SCAN_BYTES (a decompression bomb)."""
+
+    def __init__(self, inflated, filename):
+        self._inflated = inflated
+        self._filename = filename
+        self._total = 0
+
+    def readable(self):
+        return True
+
+    def read(self, size=-1):
+        data = self._inflated.read(size)
+        self._total += len(data)
+        if self._total > MAX_SDIST_SCAN_BYTES:
+            raise InvalidDistribution(
+                f"{self._filename} inflates to more than {MAX_SDIST_SCAN_BYTES} bytes; "
+                "it is refused as a decompression bomb."
+            )
+        return data
+
+
+def _parse_metadata(raw, filename):
+    """Parse core metadata 1.0 to 2.5 tolerantly; the index needs only a few fields."""
+    text = raw.decode("utf-8", errors="replace")
+    dist = pkginfo.Distribution()
+    try:
+        dist.parse(text)
+    except Exception as exc:  # pkginfo raises assorted errors on garbage  # noqa: BLE001
+        raise InvalidDistribution(f"{filename}: the core metadata cannot be parsed.") from exc
+    if not dist.metadata_version:
+        raise InvalidDistribution(f"{filename}: the core metadata has no Metadata-Version field.")
+    if not dist.name:
+        raise InvalidDistribution(f"{filename}: the core metadata has no Name field.")
+    return dist
+
+
+def _parse_version(value, filename):
+    try:
+        return Version(value or "")
+    except InvalidVersion as exc:
+        raise InvalidDistribution(
+            f"{filename}: the metadata version {value!r} is not a valid PEP 440 version."
+        ) from exc

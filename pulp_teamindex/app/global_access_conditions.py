@@ -1,0 +1,28 @@
+"""Access policy conditions that put the publisher gate into pulpcore's RBAC statements."""
+
+from pulpcore.plugin.viewsets import NamedModelViewSet
+from rest_framework.exceptions import ValidationError
+
+from .models import TeamIndexRepository
+from .publisher_gate import may_publish, publisher_for
+
+
+def is_index_publisher(request, view, action):
+    """The request's user is the publishing authority of the repository being modified."""
+    return may_publish(request.user, view.get_object())
+
+
+def may_upload_package(request, view, action):
+    """Uploading into a repository needs its publisher; a bare upload (no repository) needs the
+    deployment's publisher, so nobody else can fill the content store."""
+    href = request.data.get("repository")
+    if not href:
+        return may_publish(request.user, None)
+    try:
+        repository = NamedModelViewSet.get_resource(href, TeamIndexRepository)
+    except ValidationError:
+        return False
+    return may_publish(request.user, repository)
+
+
+__all__ = ["is_index_publisher", "may_upload_package", "publisher_for"]

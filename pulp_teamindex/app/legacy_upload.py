@@ -1,0 +1,103 @@
+"""twine's upload endpoint (the legacy PyPI upload API) for a team index.
+
+`POST <API_ROOT>teamindex/<base_path>/legacy/` with HTTP Basic auth. The answer is final: 200
+means the file is in a new repository version and served; 409 means the filename is taken by
+other bytes (twine --skip-existing understands it); 400 says what is wrong with the file.
+"""
+
+from django.conf import settings
+from django.http import HttpResponse
+from pulpcore.plugin.util import get_domain
+from rest_framework.authentication import BasicAuthentication, SessionAuthentication
+from rest_framework.exceptions import NotFound
+from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.views import APIView
+
+from .distfiles import InvalidDistribution, inspect_distribution
+from .legacy_form import check_action, check_claims, file_digests
+from .models import TeamIndexDistribution
+from .publisher_gate import may_publish, publisher_for
+from .publishing import PublishFailed, add_to_index, find_filename, is_served, store_package
+
+
+class BasicFirst(BasicAuthentication):
+    """Basic auth whose challenge names the index, so an anonymous twine gets a 401 it can
+    answer with credentials (DRF answers 403 when the first authenticator has no challenge)."""
+
+    www_authenticate_realm = "pulp_teamindex"
+
+
+class LegacyUploadView(APIView):
+    authentication_classes = [BasicFirst, SessionAuthentication]
+    permission_classes = [IsAuthenticated]
+    parser_classes = [MultiPartParser]
+
+    def post(self, request, path, pulp_domain=None):
+        distribution = _distribution(path)
+        repository = _repository_of(distribution)
+        if not may_publish(request.user, repository):
+            return _text(
+                403,
+                f"User {request.user.get_username()!r} may not publish to index "
+                f"{distribution.base_path!r}; only the service account "
+                f"{publisher_for(repository)!r} may.",
+            )
+        try:
+            return self._publish(request, repository)
+        except InvalidDistribution as exc:
+            return _text(400, str(exc))
+        except PublishFailed as exc:
+            return _text(exc.status, str(exc))
+
+    def _publish(self, request, repository):
+        form = request.data
+        check_action(form)
+        upload = request.FILES.get("content")
+        if upload is None:
+            raise InvalidDistribution("The upload has no file: send it in the 'content' field.")
+        if upload.size > settings.TEAMINDEX_MAX_UPLOAD_SIZE:
+            return _text(
+                413,
+                f"{upload.name} is {upload.size} bytes; this index accepts files up to "
+                f"{settings.TEAMINDEX_MAX_UPLOAD_SIZE} bytes.",
+            )
+        path = upload.temporary_file_path()
+        info = inspect_distribution(path, upload.name)
+        check_claims(form, info, file_digests(path))
+
+        existing = find_filename(repository, info.filename)
+        if existing is not None and existing.sha256 != info.sha256:
+            return _text(
+                409,
+                f"File already exists: {info.filename} is already in this index with different "
+                "content. A published filename can never change; release a new version.",
+            )
+        package = existing or store_package(upload, info)
+        if not is_served(repository, package):
+            add_to_index(repository, package)
+        return _text(200, f"OK: {info.filename} is published.")
+
+
+def _distribution(path):
+    distribution = (
+        TeamIndexDistribution.objects.filter(base_path=path.strip("/"), pulp_domain=get_domain())
+        .select_related("repository")
+        .first()
+    )
+    if distribution is None:
+        raise NotFound(f"No team index is served at {path!r}.")
+    return distribution
+
+
+def _repository_of(distribution):
+    if distribution.repository is None:
+        raise NotFound(
+            f"Index {distribution.base_path!r} serves a fixed snapshot and takes no uploads; "
+            "publish to the index that serves the repository's latest version."
+        )
+    return distribution.repository.cast()
+
+
+def _text(status, message):
+    return HttpResponse(message + "\n", status=status, content_type="text/plain; charset=utf-8")

@@ -1,0 +1,177 @@
+"""Database models: a distribution file, a team index (repository), its publication and
+distribution. Logic beyond what pulpcore's hooks require lives in plain modules."""
+
+from logging import getLogger
+
+from aiohttp.web import HTTPNotFound, Response
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from pulpcore.plugin.models import (
+    AutoAddObjPermsMixin,
+    Content,
+    Distribution,
+    Publication,
+    Repository,
+    RepositoryContent,
+)
+from pulpcore.plugin.util import get_domain_pk
+
+from .distfiles import SDIST, WHEEL
+
+log = getLogger(__name__)
+
+PACKAGES_DIR = "packages/"
+METADATA_SUFFIX = ".metadata"
+
+
+class FilenameReuse(ValueError):
+    """A filename already in the index would change bytes; twine reads "already exists"."""
+
+
+class PackageFile(Content):
+    """One distribution file (wheel or sdist) with what the simple API serves about it.
+
+    Immutable like all content: a yank or a removal is a new repository version, never an edit.
+    """
+
+    TYPE = "package"
+    repo_key_fields = ("filename",)
+    PACKAGE_TYPES = ((WHEEL, WHEEL), (SDIST, SDIST))
+
+    filename = models.TextField(db_index=True)
+    name = models.TextField()
+    normalized_name = models.TextField(db_index=True)
+    version = models.TextField()
+    packagetype = models.CharField(max_length=16, choices=PACKAGE_TYPES)
+    requires_python = models.TextField(default="", blank=True)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size = models.BigIntegerField()
+    upload_time = models.DateTimeField(default=timezone.now)
+    metadata = models.BinaryField(editable=False)
+    metadata_sha256 = models.CharField(max_length=64, default="", blank=True)
+    _pulp_domain = models.ForeignKey("core.Domain", default=get_domain_pk, on_delete=models.PROTECT)
+
+    class Meta:
+        default_related_name = "%(app_label)s_%(model_name)s"
+        unique_together = ("filename", "sha256", "_pulp_domain")
+
+
+def packages_in(version):
+    """PackageFile queryset of `version`, joined by version number so name lookups use indexes.
+
+    pulpcore's `version.content` unnests the version's whole id array on every query; a project
+    page needs only the few rows of one name, so filter memberships instead.
+    """
+    memberships = RepositoryContent.objects.filter(
+        repository_id=version.repository_id, version_added__number__lte=version.number
+    ).filter(Q(version_removed__isnull=True) | Q(version_removed__number__gt=version.number))
+    return PackageFile.objects.filter(pk__in=memberships.values("content_id"))
+
+
+class TeamIndexRepository(Repository, AutoAddObjPermsMixin):
+    """A team's package index. Every change (upload, removal, yank) is a new version."""
+
+    TYPE = "teamindex"
+    CONTENT_TYPES = [PackageFile]
+
+    publisher = models.TextField(null=True, blank=True)
+
+    class Meta:
+        default_related_name = "%(app_label)s_%(model_name)s"
+        permissions = [
+            ("modify_teamindexrepository", "Can modify content of the repository"),
+            ("manage_roles_teamindexrepository", "Can manage roles on team index repositories"),
+            ("repair_teamindexrepository", "Can repair repository versions"),
+        ]
+
+    def finalize_new_version(self, new_version):
+        """Refuse a version in which a filename of this index would change bytes."""
+        refuse_filename_reuse(self, new_version)
+
+
+def refuse_filename_reuse(repository, new_version):
+    """A filename once in an index keeps its bytes forever, as on PyPI.
+
+    Only the added files are checked, against every file the repository has ever held, so the
+    cost follows the size of the change, not of the index.
+    """
+    added = PackageFile.objects.filter(pk__in=new_version.added().values("pk"))
+    added_files = list(added.only("filename"))
+    added_by_name = {f.filename: f.pk for f in added_files}
+    if len(added_by_name) < len(added_files):
+        raise FilenameReuse(
+            "File already exists: one filename was added twice with different content."
+        )
+    if not added_by_name:
+        return
+    clash = (
+        PackageFile.objects.filter(
+            filename__in=list(added_by_name),
+            version_memberships__repository_id=repository.pk,
+        )
+        .exclude(pk__in=list(added_by_name.values()))
+        .values_list("filename", flat=True)
+        .first()
+    )
+    if clash:
+        raise FilenameReuse(
+            f"File already exists: {clash} is already in this index with different content. "
+            "A published filename can never change; release a new version instead."
+        )
+
+
+class TeamIndexPublication(Publication, AutoAddObjPermsMixin):
+    """A frozen snapshot of a team index version that a distribution can serve."""
+
+    TYPE = "teamindex"
+
+    class Meta:
+        default_related_name = "%(app_label)s_%(model_name)s"
+        permissions = [
+            ("manage_roles_teamindexpublication", "Can manage roles on team index publications"),
+        ]
+
+
+class TeamIndexDistribution(Distribution, AutoAddObjPermsMixin):
+    """Serves a team index at `<content origin><prefix><base_path>/`.
+
+    The simple API pages are answered by routes in `content.py` (they need the request's Accept
+    header); this handler serves the files and their PEP 658 metadata, and answers 404 for
+    anything else so the content app never lists raw directories.
+    """
+
+    TYPE = "teamindex"
+    SERVE_FROM_PUBLICATION = False
+
+    class Meta:
+        default_related_name = "%(app_label)s_%(model_name)s"
+        permissions = [
+            ("manage_roles_teamindexdistribution", "Can manage roles on team index distributions"),
+        ]
+
+    def serving_version(self):
+        """The repository version this distribution serves now, or None."""
+        _repository, version, publication = self.get_repository_publication_and_version()
+        if publication is not None:
+            return publication.repository_version
+        return version
+
+    def content_handler(self, path):
+        if not path.startswith(PACKAGES_DIR):
+            raise HTTPNotFound()
+        filename = path[len(PACKAGES_DIR) :]
+        want_metadata = filename.endswith(METADATA_SUFFIX)
+        if want_metadata:
+            filename = filename[: -len(METADATA_SUFFIX)]
+        version = self.serving_version()
+        if version is None or "/" in filename:
+            raise HTTPNotFound()
+        package = packages_in(version).filter(filename=filename).first()
+        if package is None:
+            raise HTTPNotFound()
+        if want_metadata:
+            if not package.metadata_sha256:
+                raise HTTPNotFound()
+            return Response(body=bytes(package.metadata), content_type="text/plain")
+        return package.contentartifact_set.select_related("artifact", "artifact__pulp_domain").get()

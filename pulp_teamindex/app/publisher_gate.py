@@ -1,0 +1,21 @@
+"""The publisher gate: who may change what a team index serves.
+
+One service account per index is the publishing authority. The deployment names it in the
+setting TEAMINDEX_PUBLISHER; a repository may name its own in its `publisher` field. Being a
+superuser does not make an account a publisher: admins manage indexes, CI publishes to them.
+"""
+
+from django.conf import settings
+
+
+def publisher_for(repository):
+    """The username allowed to publish into `repository`, or None if nobody is."""
+    return getattr(repository, "publisher", None) or settings.TEAMINDEX_PUBLISHER or None
+
+
+def may_publish(user, repository):
+    """True when `user` is the publishing authority of `repository`."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    publisher = publisher_for(repository)
+    return publisher is not None and user.get_username() == publisher

@@ -1,0 +1,121 @@
+"""Publishing a validated file into a team index, so that it is served when the call returns."""
+
+import time
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from pulpcore.plugin.constants import TASK_FINAL_STATES, TASK_STATES
+from pulpcore.plugin.models import Artifact, ContentArtifact, Task
+from pulpcore.plugin.tasking import aadd_and_remove, dispatch
+from pulpcore.plugin.util import get_domain_pk
+
+from .models import FilenameReuse, PackageFile, packages_in
+
+
+class PublishFailed(Exception):
+    """The file could not be added; `status` is the HTTP status that explains why."""
+
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status = status
+
+
+def find_filename(repository, filename):
+    """The file ever published under `filename` in this index, or None."""
+    return (
+        PackageFile.objects.filter(filename=filename, version_memberships__repository=repository)
+        .distinct()
+        .first()
+    )
+
+
+def is_served(repository, package):
+    """True when the latest version of `repository` already holds `package`."""
+    latest = repository.latest_version()
+    return latest is not None and packages_in(latest).filter(pk=package.pk).exists()
+
+
+def store_package(upload, info):
+    """Save the artifact and content unit for a validated file; safe under concurrent uploads
+    of the same bytes, which converge on one artifact and one unit."""
+    artifact = _store_artifact(upload)
+    fields = dict(
+        name=info.name,
+        normalized_name=info.normalized_name,
+        version=info.version,
+        packagetype=info.packagetype,
+        requires_python=info.requires_python,
+        size=info.size,
+        metadata=info.metadata,
+        metadata_sha256=info.metadata_sha256,
+    )
+    key = dict(filename=info.filename, sha256=info.sha256, pulp_domain_id=get_domain_pk())
+    package = PackageFile.objects.filter(**key).first()
+    if package is None:
+        try:
+            with transaction.atomic():
+                package = PackageFile.objects.create(**key, **fields)
+                ContentArtifact.objects.create(
+                    artifact=artifact, content=package, relative_path=info.filename
+                )
+        except IntegrityError:
+            package = PackageFile.objects.get(**key)
+    return package
+
+
+def _store_artifact(upload):
+    artifact = Artifact.init_and_validate(upload)
+    existing = Artifact.objects.filter(sha256=artifact.sha256, pulp_domain_id=get_domain_pk())
+    if found := existing.first():
+        found.touch()
+        return found
+    try:
+        with transaction.atomic():
+            artifact.save()
+    except IntegrityError:
+        artifact = existing.get()
+    return artifact
+
+
+def add_to_index(repository, package):
+    """Create the repository version holding `package` and wait until it exists.
+
+    The task runs immediately in this process when the repository is free, otherwise a worker
+    runs it; either way the caller hears back only once the file is served, so a successful
+    twine upload always means an installable package.
+    """
+    task = dispatch(
+        aadd_and_remove,
+        exclusive_resources=[repository],
+        kwargs={
+            "repository_pk": str(repository.pk),
+            "add_content_units": [str(package.pk)],
+            "remove_content_units": [],
+        },
+        immediate=True,
+    )
+    task = _wait(task)
+    if task.state == TASK_STATES.COMPLETED:
+        return
+    description = (task.error or {}).get("description", "")
+    if FilenameReuse.__name__ in description or "File already exists" in description:
+        raise PublishFailed(409, f"File already exists: {package.filename}.")
+    raise PublishFailed(
+        503, f"The index could not be updated ({task.state}): {description}. Retry the upload."
+    )
+
+
+def _wait(task):
+    deadline = time.monotonic() + settings.TEAMINDEX_UPLOAD_WAIT
+    delay = 0.01
+    while task.state not in TASK_FINAL_STATES:
+        if time.monotonic() > deadline:
+            raise PublishFailed(
+                503,
+                f"The index is busy: task {task.pk} has not finished. The file will be "
+                "published when it completes; check the index before retrying.",
+            )
+        time.sleep(delay)
+        delay = min(delay * 2, 0.2)
+        task = Task.objects.get(pk=task.pk)
+    return task

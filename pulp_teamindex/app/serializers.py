@@ -1,0 +1,184 @@
+"""REST representations of team indexes, their files, publications and distributions."""
+
+import shutil
+from gettext import gettext as _
+from tempfile import NamedTemporaryFile
+
+from pulpcore.plugin.serializers import (
+    DetailRelatedField,
+    DistributionSerializer,
+    PublicationSerializer,
+    RepositorySerializer,
+    SingleArtifactContentUploadSerializer,
+)
+from pulpcore.plugin.util import get_domain_pk
+from rest_framework import serializers
+
+from . import endpoints
+from .distfiles import InvalidDistribution, check_bare_filename, inspect_distribution
+from .models import (
+    PackageFile,
+    TeamIndexDistribution,
+    TeamIndexPublication,
+    TeamIndexRepository,
+)
+
+
+class PackageFileSerializer(SingleArtifactContentUploadSerializer):
+    """A distribution file. Uploading validates it fully before anything is stored."""
+
+    relative_path = serializers.CharField(
+        help_text=_(
+            "The file name (wheel or .tar.gz sdist). Defaults to the uploaded file's name."
+        ),
+        required=False,
+        write_only=True,
+    )
+    filename = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True, help_text=_("Project name as in the metadata."))
+    normalized_name = serializers.CharField(read_only=True)
+    version = serializers.CharField(read_only=True)
+    packagetype = serializers.CharField(read_only=True)
+    requires_python = serializers.CharField(read_only=True)
+    sha256 = serializers.CharField(read_only=True)
+    size = serializers.IntegerField(read_only=True)
+    upload_time = serializers.DateTimeField(read_only=True)
+    metadata_sha256 = serializers.CharField(read_only=True)
+
+    def validate(self, data):
+        """Inspect an uploaded file in the API process, so a bad file is refused with a 400
+        before pulpcore stores it as an artifact."""
+        if (upload := data.get("file")) is not None:
+            filename = data.setdefault("relative_path", upload.name)
+            _inspect_or_400(upload.temporary_file_path(), filename)
+        elif "relative_path" not in data and "artifact" in data:
+            raise serializers.ValidationError(
+                {"relative_path": _("Give the file name when creating from an artifact.")}
+            )
+        return super().validate(data)
+
+    def deferred_validate(self, data):
+        """Runs in the task: read the stored artifact and fill every field from the file."""
+        data = super().deferred_validate(data)
+        artifact = data["artifact"]
+        filename = data["relative_path"]
+        info = _inspect_or_400(_artifact_path(artifact), filename)
+        data.update(
+            filename=info.filename,
+            name=info.name,
+            normalized_name=info.normalized_name,
+            version=info.version,
+            packagetype=info.packagetype,
+            requires_python=info.requires_python,
+            sha256=info.sha256,
+            size=info.size,
+            metadata=info.metadata,
+            metadata_sha256=info.metadata_sha256,
+        )
+        return data
+
+    def retrieve(self, validated_data):
+        return PackageFile.objects.filter(
+            filename=validated_data["filename"],
+            sha256=validated_data["sha256"],
+            pulp_domain=get_domain_pk(),
+        ).first()
+
+    class Meta:
+        fields = SingleArtifactContentUploadSerializer.Meta.fields + (
+            "filename",
+            "name",
+            "normalized_name",
+            "version",
+            "packagetype",
+            "requires_python",
+            "sha256",
+            "size",
+            "upload_time",
+            "metadata_sha256",
+        )
+        model = PackageFile
+
+
+def _artifact_path(artifact):
+    """A local path to the artifact's bytes; tasks run in a scratch directory that pulpcore
+    removes afterwards, so a copy from remote storage needs no cleanup of its own."""
+    try:
+        return artifact.file.path
+    except NotImplementedError:
+        with (
+            artifact.file.open("rb") as src,
+            NamedTemporaryFile(dir=".", delete=False) as dst,
+        ):
+            shutil.copyfileobj(src, dst)
+        return dst.name
+
+
+def _inspect_or_400(path, filename):
+    try:
+        check_bare_filename(filename)
+        return inspect_distribution(path, filename)
+    except InvalidDistribution as exc:
+        raise serializers.ValidationError({"file": str(exc)}) from exc
+
+
+class TeamIndexRepositorySerializer(RepositorySerializer):
+    """A team index. `publisher` names the one account that may publish to it."""
+
+    publisher = serializers.CharField(
+        help_text=_(
+            "Username of the service account allowed to publish to this index. Empty means the "
+            "deployment's TEAMINDEX_PUBLISHER setting."
+        ),
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+    )
+
+    class Meta:
+        fields = RepositorySerializer.Meta.fields + ("publisher",)
+        model = TeamIndexRepository
+
+
+class TeamIndexPublicationSerializer(PublicationSerializer):
+    """A frozen snapshot of one version of a team index."""
+
+    distributions = DetailRelatedField(
+        help_text=_("This publication is currently hosted as defined by these distributions."),
+        source="distribution_set",
+        view_name="teamindexdistributions-detail",
+        many=True,
+        read_only=True,
+    )
+
+    class Meta:
+        model = TeamIndexPublication
+        fields = PublicationSerializer.Meta.fields + ("distributions",)
+
+
+class TeamIndexDistributionSerializer(DistributionSerializer):
+    """Serves a team index; tells clients the URL pip reads and the URL twine uploads to."""
+
+    publication = DetailRelatedField(
+        required=False,
+        help_text=_("Publication to be served (pins the index to that snapshot)."),
+        view_name_pattern=r"publications(-.*/.*)?-detail",
+        queryset=TeamIndexPublication.objects.exclude(complete=False),
+        allow_null=True,
+    )
+    index_url = serializers.SerializerMethodField(
+        help_text=_("Simple repository API root for pip --index-url and uv --index-url.")
+    )
+    upload_url = serializers.SerializerMethodField(
+        help_text=_("Legacy upload API URL for twine --repository-url.")
+    )
+
+    def get_index_url(self, obj) -> str:
+        return endpoints.index_url(obj)
+
+    def get_upload_url(self, obj) -> str:
+        return endpoints.upload_url(obj, self.context.get("request"))
+
+    class Meta:
+        fields = DistributionSerializer.Meta.fields + ("publication", "index_url", "upload_url")
+        model = TeamIndexDistribution

@@ -1,0 +1,16 @@
+# Default settings of pulp_teamindex; pulpcore merges them into its own (override with PULP_*).
+
+# Username of the service account that is the publishing authority of every team index.
+# A repository's own `publisher` field overrides it for that index.
+TEAMINDEX_PUBLISHER = "publisher"
+
+# Largest distribution file accepted by an upload, in bytes.
+TEAMINDEX_MAX_UPLOAD_SIZE = 100 * 1024 * 1024
+
+# Seconds the twine upload endpoint waits for the file to land in a repository version.
+TEAMINDEX_UPLOAD_WAIT = 120
+
+DRF_ACCESS_POLICY = {
+    "dynaconf_merge_unique": True,
+    "reusable_conditions": ["pulp_teamindex.app.global_access_conditions"],
+}

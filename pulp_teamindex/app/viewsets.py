@@ -1,0 +1,305 @@
+"""REST endpoints, following pulpcore's conventions so pulp CLI and pulp-glue work unchanged.
+
+Every path that changes what an index serves (content upload into a repository, repository
+modify) carries a publisher-gate condition in its access policy.
+"""
+
+from django_filters import CharFilter
+from drf_spectacular.utils import extend_schema
+from pulpcore.plugin.actions import ModifyRepositoryActionMixin
+from pulpcore.plugin.serializers import AsyncOperationResponseSerializer
+from pulpcore.plugin.tasking import dispatch
+from pulpcore.plugin.viewsets import (
+    ContentFilter,
+    DistributionViewSet,
+    OperationPostponedResponse,
+    PublicationViewSet,
+    RepositoryVersionViewSet,
+    RepositoryViewSet,
+    RolesMixin,
+    SingleArtifactContentUploadViewSet,
+)
+
+from . import tasks
+from .distfiles import normalize_name
+from .models import PackageFile, TeamIndexDistribution, TeamIndexPublication, TeamIndexRepository
+from .serializers import (
+    PackageFileSerializer,
+    TeamIndexDistributionSerializer,
+    TeamIndexPublicationSerializer,
+    TeamIndexRepositorySerializer,
+)
+
+VIEW_ANY_AUTHENTICATED = {
+    "action": ["list", "retrieve", "my_permissions"],
+    "principal": "authenticated",
+    "effect": "allow",
+}
+
+
+def _admin_statements(app_model, actions_perms):
+    """Statements granting each action to users holding the model/domain/object permission."""
+    return [
+        {
+            "action": actions,
+            "principal": "authenticated",
+            "effect": "allow",
+            "condition": [f"has_model_or_domain_or_obj_perms:teamindex.{perm}_{app_model}"],
+        }
+        for actions, perm in actions_perms
+    ]
+
+
+class PackageFileFilter(ContentFilter):
+    name = CharFilter(field_name="normalized_name", method="filter_name")
+
+    def filter_name(self, queryset, name, value):
+        return queryset.filter(normalized_name=normalize_name(value))
+
+    class Meta:
+        model = PackageFile
+        fields = {
+            "filename": ["exact", "in", "contains", "startswith"],
+            "normalized_name": ["exact", "in"],
+            "version": ["exact", "in"],
+            "packagetype": ["exact", "in"],
+            "sha256": ["exact", "in"],
+        }
+
+
+class PackageFileViewSet(SingleArtifactContentUploadViewSet):
+    """Distribution files (wheels and sdists). Uploading with `repository` publishes the file
+    into that team index: only the index's publisher may do it."""
+
+    endpoint_name = "packages"
+    queryset = PackageFile.objects.prefetch_related("_artifacts")
+    serializer_class = PackageFileSerializer
+    filterset_class = PackageFileFilter
+
+    DEFAULT_ACCESS_POLICY = {
+        "statements": [
+            {"action": ["list", "retrieve"], "principal": "authenticated", "effect": "allow"},
+            {
+                "action": ["create"],
+                "principal": "authenticated",
+                "effect": "allow",
+                "condition": ["may_upload_package"],
+            },
+            {
+                "action": ["set_label", "unset_label"],
+                "principal": "authenticated",
+                "effect": "allow",
+                "condition": ["has_model_or_domain_perms:core.manage_content_labels"],
+            },
+        ],
+        "queryset_scoping": {"function": "scope_queryset"},
+    }
+
+    def init_content_data(self, serializer, request):
+        """The task re-reads the file under the name validated here, even when the client let
+        it default to the uploaded file's name."""
+        payload = super().init_content_data(serializer, request)
+        payload["relative_path"] = serializer.validated_data["relative_path"]
+        return payload
+
+
+class TeamIndexRepositoryViewSet(RepositoryViewSet, ModifyRepositoryActionMixin, RolesMixin):
+    """Team indexes. Admins create and remove them; only the publisher modifies their content."""
+
+    endpoint_name = "teamindex"
+    queryset = TeamIndexRepository.objects.exclude(user_hidden=True)
+    serializer_class = TeamIndexRepositorySerializer
+    queryset_filtering_required_permission = "teamindex.view_teamindexrepository"
+
+    DEFAULT_ACCESS_POLICY = {
+        "statements": [
+            VIEW_ANY_AUTHENTICATED,
+            {
+                "action": ["create"],
+                "principal": "authenticated",
+                "effect": "allow",
+                "condition": ["has_model_or_domain_perms:teamindex.add_teamindexrepository"],
+            },
+            *_admin_statements(
+                "teamindexrepository",
+                [
+                    (["destroy"], "delete"),
+                    (["update", "partial_update", "set_label", "unset_label"], "change"),
+                    (["list_roles", "add_role", "remove_role"], "manage_roles"),
+                ],
+            ),
+            {
+                "action": ["modify"],
+                "principal": "authenticated",
+                "effect": "allow",
+                "condition": ["is_index_publisher"],
+            },
+        ],
+        "creation_hooks": [
+            {
+                "function": "add_roles_for_object_creator",
+                "parameters": {"roles": "teamindex.teamindexrepository_owner"},
+            },
+        ],
+        "queryset_scoping": {"function": "scope_queryset"},
+    }
+    LOCKED_ROLES = {
+        "teamindex.teamindexrepository_creator": ["teamindex.add_teamindexrepository"],
+        "teamindex.teamindexrepository_owner": [
+            "teamindex.view_teamindexrepository",
+            "teamindex.change_teamindexrepository",
+            "teamindex.delete_teamindexrepository",
+            "teamindex.manage_roles_teamindexrepository",
+            "teamindex.repair_teamindexrepository",
+        ],
+        "teamindex.teamindexrepository_viewer": ["teamindex.view_teamindexrepository"],
+    }
+
+
+class TeamIndexRepositoryVersionViewSet(RepositoryVersionViewSet):
+    """The history of a team index: one version per change."""
+
+    parent_viewset = TeamIndexRepositoryViewSet
+
+    DEFAULT_ACCESS_POLICY = {
+        "statements": [
+            {
+                "action": ["list", "retrieve"],
+                "principal": "authenticated",
+                "effect": "allow",
+                "condition": "has_repository_model_or_domain_or_obj_perms:"
+                "teamindex.view_teamindexrepository",
+            },
+            {
+                "action": ["destroy"],
+                "principal": "authenticated",
+                "effect": "allow",
+                "condition": [
+                    "has_repository_model_or_domain_or_obj_perms:"
+                    "teamindex.delete_teamindexrepository",
+                ],
+            },
+            {
+                "action": ["repair"],
+                "principal": "authenticated",
+                "effect": "allow",
+                "condition": [
+                    "has_repository_model_or_domain_or_obj_perms:"
+                    "teamindex.repair_teamindexrepository",
+                ],
+            },
+        ],
+    }
+
+
+class TeamIndexPublicationViewSet(PublicationViewSet, RolesMixin):
+    """Frozen snapshots of team index versions, for pinning a distribution."""
+
+    endpoint_name = "teamindex"
+    queryset = TeamIndexPublication.objects.exclude(complete=False)
+    serializer_class = TeamIndexPublicationSerializer
+    queryset_filtering_required_permission = "teamindex.view_teamindexpublication"
+
+    DEFAULT_ACCESS_POLICY = {
+        "statements": [
+            VIEW_ANY_AUTHENTICATED,
+            {
+                "action": ["create"],
+                "principal": "authenticated",
+                "effect": "allow",
+                "condition": [
+                    "has_model_or_domain_perms:teamindex.add_teamindexpublication",
+                    "has_repo_or_repo_ver_param_model_or_domain_or_obj_perms:"
+                    "teamindex.view_teamindexrepository",
+                ],
+            },
+            *_admin_statements(
+                "teamindexpublication",
+                [
+                    (["destroy"], "delete"),
+                    (["list_roles", "add_role", "remove_role"], "manage_roles"),
+                ],
+            ),
+        ],
+        "creation_hooks": [
+            {
+                "function": "add_roles_for_object_creator",
+                "parameters": {"roles": "teamindex.teamindexpublication_owner"},
+            },
+        ],
+        "queryset_scoping": {"function": "scope_queryset"},
+    }
+    LOCKED_ROLES = {
+        "teamindex.teamindexpublication_creator": ["teamindex.add_teamindexpublication"],
+        "teamindex.teamindexpublication_owner": [
+            "teamindex.view_teamindexpublication",
+            "teamindex.delete_teamindexpublication",
+            "teamindex.manage_roles_teamindexpublication",
+        ],
+        "teamindex.teamindexpublication_viewer": ["teamindex.view_teamindexpublication"],
+    }
+
+    @extend_schema(
+        description="Trigger an asynchronous task to freeze a team index version.",
+        responses={202: AsyncOperationResponseSerializer},
+    )
+    def create(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        version = serializer.validated_data.get("repository_version")
+        task = dispatch(
+            tasks.publish,
+            shared_resources=[version.repository],
+            kwargs={"repository_version_pk": str(version.pk)},
+        )
+        return OperationPostponedResponse(task, request)
+
+
+class TeamIndexDistributionViewSet(DistributionViewSet, RolesMixin):
+    """Where a team index is served. Each one reports its pip index URL and twine upload URL."""
+
+    endpoint_name = "teamindex"
+    queryset = TeamIndexDistribution.objects.all()
+    serializer_class = TeamIndexDistributionSerializer
+    queryset_filtering_required_permission = "teamindex.view_teamindexdistribution"
+
+    DEFAULT_ACCESS_POLICY = {
+        "statements": [
+            VIEW_ANY_AUTHENTICATED,
+            {
+                "action": ["create"],
+                "principal": "authenticated",
+                "effect": "allow",
+                "condition": [
+                    "has_model_or_domain_perms:teamindex.add_teamindexdistribution",
+                    "has_repo_or_repo_ver_param_model_or_domain_or_obj_perms:"
+                    "teamindex.view_teamindexrepository",
+                ],
+            },
+            *_admin_statements(
+                "teamindexdistribution",
+                [
+                    (["update", "partial_update", "set_label", "unset_label"], "change"),
+                    (["destroy"], "delete"),
+                    (["list_roles", "add_role", "remove_role"], "manage_roles"),
+                ],
+            ),
+        ],
+        "creation_hooks": [
+            {
+                "function": "add_roles_for_object_creator",
+                "parameters": {"roles": "teamindex.teamindexdistribution_owner"},
+            },
+        ],
+        "queryset_scoping": {"function": "scope_queryset"},
+    }
+    LOCKED_ROLES = {
+        "teamindex.teamindexdistribution_creator": ["teamindex.add_teamindexdistribution"],
+        "teamindex.teamindexdistribution_owner": [
+            "teamindex.view_teamindexdistribution",
+            "teamindex.change_teamindexdistribution",
+            "teamindex.delete_teamindexdistribution",
+            "teamindex.manage_roles_teamindexdistribution",
+        ],
+        "teamindex.teamindexdistribution_viewer": ["teamindex.view_teamindexdistribution"],
+    }

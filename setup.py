@@ -1,0 +1,36 @@
+from setuptools import find_packages, setup
+
+with open("README.md") as f:
+    long_description = f.read()
+
+setup(
+    name="pulp-teamindex",
+    version="0.1.0.dev0",
+    description="Private per-team Python package indexes for Pulp",
+    long_description=long_description,
+    long_description_content_type="text/markdown",
+    license="GPL-2.0-or-later",
+    python_requires=">=3.11",
+    install_requires=[
+        "pulpcore>=3.123,<3.125",
+        "django",
+        "djangorestframework",
+        "packaging>=24.2",
+        "pkginfo>=1.12",
+        "requests",
+    ],
+    extras_require={
+        "cli": ["pulp-cli>=0.41,<0.43", "pulp-glue>=0.41,<0.43"],
+    },
+    packages=find_packages(exclude=["tests", "tests.*", "bench", "dev"]),
+    include_package_data=True,
+    zip_safe=False,
+    entry_points={
+        "pulpcore.plugin": ["pulp_teamindex = pulp_teamindex:default_app_config"],
+    },
+    classifiers=[
+        "Framework :: Django",
+        "Programming Language :: Python :: 3",
+        "Programming Language :: Python :: 3.11",
+    ],
+)
