@@ -94,9 +94,19 @@ def _as_pg_owner():
     return ["runuser", "-u", PG_USER, "--"] if os.geteuid() == 0 else []
 
 
-def _pg(stack, *args, check=True, capture=False):
+def _pg_tool(name):
+    """PostgreSQL's tools: on PATH, or in Debian's versioned directory (newest first)."""
+    if found := shutil.which(name):
+        return found
+    for bindir in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (bindir / name).exists():
+            return str(bindir / name)
+    raise SystemExit(f"PostgreSQL's {name} is not installed; run dev/install-system-deps.")
+
+
+def _pg(stack, tool, *args, check=True, capture=False):
     return subprocess.run(
-        [*_as_pg_owner(), *args],
+        [*_as_pg_owner(), _pg_tool(tool), *args],
         check=check,
         text=True,
         capture_output=capture,

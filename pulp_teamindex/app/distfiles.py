@@ -9,6 +9,7 @@ import gzip
 import hashlib
 import io
 import posixpath
+import re
 import tarfile
 import zipfile
 import zlib
@@ -32,6 +33,10 @@ MAX_METADATA_BYTES = 1024 * 1024
 # An sdist whose members expand past this is treated as a decompression bomb.
 MAX_SDIST_SCAN_BYTES = 512 * 1024 * 1024
 MAX_ARCHIVE_MEMBERS = 100_000
+
+
+# PEP 508 project names: ASCII letters and digits, with . _ - inside.
+_VALID_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
 
 
 class InvalidDistribution(ValueError):
@@ -62,6 +67,11 @@ def normalize_name(name):
 def parse_filename(filename):
     """Return (packagetype, normalized name, Version) from a wheel or sdist filename."""
     check_bare_filename(filename)
+    raw_name = filename.split("-", 1)[0]
+    if not _VALID_NAME.match(raw_name):
+        raise InvalidDistribution(
+            f"Invalid filename {filename!r}: {raw_name!r} is not a valid project name."
+        )
     try:
         if filename.endswith(".whl"):
             name, version, _build, _tags = parse_wheel_filename(filename)
@@ -290,8 +300,10 @@ def _parse_metadata(raw, filename):
         raise InvalidDistribution(f"{filename}: the core metadata cannot be parsed.") from exc
     if not dist.metadata_version:
         raise InvalidDistribution(f"{filename}: the core metadata has no Metadata-Version field.")
-    if not dist.name:
-        raise InvalidDistribution(f"{filename}: the core metadata has no Name field.")
+    if not dist.name or not _VALID_NAME.match(dist.name):
+        raise InvalidDistribution(
+            f"{filename}: the core metadata Name {dist.name!r} is not a valid project name."
+        )
     return dist
 
 

@@ -1,7 +1,9 @@
 """REST endpoints, following pulpcore's conventions so pulp CLI and pulp-glue work unchanged.
 
 Every path that changes what an index serves (content upload into a repository, repository
-modify) carries a publisher-gate condition in its access policy.
+modify) carries a publisher-gate condition in its access policy. Indexes, their versions and
+files are visible to every authenticated user, so tools and CI accounts can discover them;
+who may *read* an index's packages is the distribution's content guard's business.
 """
 
 from django_filters import CharFilter
@@ -92,7 +94,6 @@ class PackageFileViewSet(SingleArtifactContentUploadViewSet):
                 "condition": ["has_model_or_domain_perms:core.manage_content_labels"],
             },
         ],
-        "queryset_scoping": {"function": "scope_queryset"},
     }
 
     def init_content_data(self, serializer, request):
@@ -109,7 +110,6 @@ class TeamIndexRepositoryViewSet(RepositoryViewSet, ModifyRepositoryActionMixin,
     endpoint_name = "teamindex"
     queryset = TeamIndexRepository.objects.exclude(user_hidden=True)
     serializer_class = TeamIndexRepositorySerializer
-    queryset_filtering_required_permission = "teamindex.view_teamindexrepository"
 
     DEFAULT_ACCESS_POLICY = {
         "statements": [
@@ -141,7 +141,6 @@ class TeamIndexRepositoryViewSet(RepositoryViewSet, ModifyRepositoryActionMixin,
                 "parameters": {"roles": "teamindex.teamindexrepository_owner"},
             },
         ],
-        "queryset_scoping": {"function": "scope_queryset"},
     }
     LOCKED_ROLES = {
         "teamindex.teamindexrepository_creator": ["teamindex.add_teamindexrepository"],
@@ -163,13 +162,7 @@ class TeamIndexRepositoryVersionViewSet(RepositoryVersionViewSet):
 
     DEFAULT_ACCESS_POLICY = {
         "statements": [
-            {
-                "action": ["list", "retrieve"],
-                "principal": "authenticated",
-                "effect": "allow",
-                "condition": "has_repository_model_or_domain_or_obj_perms:"
-                "teamindex.view_teamindexrepository",
-            },
+            {"action": ["list", "retrieve"], "principal": "authenticated", "effect": "allow"},
             {
                 "action": ["destroy"],
                 "principal": "authenticated",
@@ -198,7 +191,6 @@ class TeamIndexPublicationViewSet(PublicationViewSet, RolesMixin):
     endpoint_name = "teamindex"
     queryset = TeamIndexPublication.objects.exclude(complete=False)
     serializer_class = TeamIndexPublicationSerializer
-    queryset_filtering_required_permission = "teamindex.view_teamindexpublication"
 
     DEFAULT_ACCESS_POLICY = {
         "statements": [
@@ -227,7 +219,6 @@ class TeamIndexPublicationViewSet(PublicationViewSet, RolesMixin):
                 "parameters": {"roles": "teamindex.teamindexpublication_owner"},
             },
         ],
-        "queryset_scoping": {"function": "scope_queryset"},
     }
     LOCKED_ROLES = {
         "teamindex.teamindexpublication_creator": ["teamindex.add_teamindexpublication"],
@@ -261,7 +252,6 @@ class TeamIndexDistributionViewSet(DistributionViewSet, RolesMixin):
     endpoint_name = "teamindex"
     queryset = TeamIndexDistribution.objects.all()
     serializer_class = TeamIndexDistributionSerializer
-    queryset_filtering_required_permission = "teamindex.view_teamindexdistribution"
 
     DEFAULT_ACCESS_POLICY = {
         "statements": [
@@ -291,7 +281,6 @@ class TeamIndexDistributionViewSet(DistributionViewSet, RolesMixin):
                 "parameters": {"roles": "teamindex.teamindexdistribution_owner"},
             },
         ],
-        "queryset_scoping": {"function": "scope_queryset"},
     }
     LOCKED_ROLES = {
         "teamindex.teamindexdistribution_creator": ["teamindex.add_teamindexdistribution"],

@@ -1,0 +1,114 @@
+"""Helpers for the functional tests: a REST client, and the real clients (twine, pip, uv,
+pulp) run isolated from this machine's own package-tool configuration."""
+
+import hashlib
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+API = "/pulp/api/v3/"
+
+
+class Client:
+    """A requests session against the REST API, with task waiting."""
+
+    def __init__(self, stack, username, password):
+        self.stack = stack
+        self.session = requests.Session()
+        self.session.auth = (username, password)
+        self.username, self.password = username, password
+
+    def url(self, path):
+        if path.startswith("http"):
+            return path
+        if path.startswith("/"):
+            return self.stack.api_url + path
+        return self.stack.api_url + API + path
+
+    def get(self, path, **kw):
+        return self.session.get(self.url(path), timeout=60, **kw)
+
+    def post(self, path, **kw):
+        return self.session.post(self.url(path), timeout=120, **kw)
+
+    def patch(self, path, **kw):
+        return self.session.patch(self.url(path), timeout=60, **kw)
+
+    def delete(self, path, **kw):
+        return self.session.delete(self.url(path), timeout=60, **kw)
+
+    def wait(self, response):
+        """Follow a 202's task to its end and return the finished task."""
+        assert response.status_code == 202, response.text
+        task_href = response.json()["task"]
+        for _ in range(600):
+            task = self.get(task_href).json()
+            if task["state"] in ("completed", "failed", "canceled", "skipped"):
+                return task
+            time.sleep(0.1)
+        raise AssertionError(f"task {task_href} did not finish")
+
+    def ok(self, response):
+        task = self.wait(response)
+        assert task["state"] == "completed", task.get("error")
+        return task
+
+
+def sha256_of(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def isolated_env():
+    """An environment in which pip, uv and twine see none of this machine's configuration:
+    no PIP_*/UV_* variables (PIP_FIND_LINKS among them), no config files."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PIP_", "UV_", "TWINE_")) and k != "PYTHONPATH"
+    }
+    env.update(PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1")
+    return env
+
+
+def run(cmd, **kw):
+    return subprocess.run(
+        [str(c) for c in cmd], capture_output=True, text=True, env=isolated_env(), timeout=300, **kw
+    )
+
+
+def twine_upload(index, user, *files, extra=()):
+    """Run the real twine CLI against the index's upload URL."""
+    return run(
+        [
+            BIN / "twine",
+            "upload",
+            "--non-interactive",
+            "--disable-progress-bar",
+            "--repository-url",
+            index["distribution"]["upload_url"],
+            "-u",
+            user.username,
+            "-p",
+            user.password,
+            *extra,
+            *files,
+        ]
+    )
+
+
+def pip(*args, python=None):
+    """The real pip, isolated from global config, caches and find-links; `python` names the
+    environment to act on."""
+    target = ["--python", python] if python else []
+    return run([sys.executable, "-m", "pip", *target, "--isolated", "--no-cache-dir", *args])
+
+
+def uv(*args):
+    """The real uv; callers pass --no-config and --no-cache."""
+    return run([BIN / "uv", *args])

@@ -1,0 +1,158 @@
+"""The walking skeleton, end to end: CI publishes with twine, developers install with pip and uv
+from the distribution URL, and the files they get are the bytes that were uploaded."""
+
+import hashlib
+import zipfile
+from urllib.parse import urljoin
+
+import requests
+from helpers import pip, sha256_of, twine_upload, uv
+
+
+def wheel(corpus, project=0, version="1.0.0"):
+    return corpus / f"synth_p{project:05d}-{version}-py3-none-any.whl"
+
+
+def sdist(corpus, project=0, version="1.0.0"):
+    return corpus / f"synth_p{project:05d}-{version}.tar.gz"
+
+
+def test_distribution_reports_index_and_upload_urls(pulp, index):
+    dist = index["distribution"]
+    assert dist["index_url"] == (f"{pulp.content_origin}/pulp/content/{index['name']}/simple/")
+    assert dist["upload_url"] == f"{pulp.api_url}/pulp/teamindex/{index['name']}/legacy/"
+
+
+def test_twine_upload_then_pip_install_serves_the_uploaded_bytes(
+    corpus, index, publisher, venv, tmp_path
+):
+    files = [wheel(corpus, p, v) for p in range(3) for v in ("1.0.0", "1.1.0")]
+    result = twine_upload(index, publisher, *files, sdist(corpus, 0))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    url = index["distribution"]["index_url"]
+    downloads = tmp_path / "dl"
+    got = pip("download", "--no-deps", "--index-url", url, "-d", downloads, "synth-p00002==1.1.0")
+    assert got.returncode == 0, got.stdout + got.stderr
+    fetched = downloads / wheel(corpus, 2, "1.1.0").name
+    assert sha256_of(fetched) == sha256_of(wheel(corpus, 2, "1.1.0"))
+    assert url.rsplit("/simple/", 1)[0] in got.stdout  # pip names the index it used
+
+    installed = pip("install", "--index-url", url, "synth-p00002", python=venv / "bin" / "python")
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    # the chain resolved through our index: p00002 needs p00001 needs p00000, newest of each
+    site = next((venv / "lib").glob("python*/site-packages"))
+    for project in range(3):
+        dist = f"synth_p{project:05d}"
+        with zipfile.ZipFile(wheel(corpus, project, "1.1.0")) as zf:
+            assert (site / dist / "__init__.py").read_bytes() == zf.read(f"{dist}/__init__.py")
+            metadata = f"{dist}-1.1.0.dist-info/METADATA"
+            assert (site / metadata).read_bytes() == zf.read(metadata)
+    # pip resolved from the PEP 658 metadata files, not by downloading every wheel
+    assert ".whl.metadata" in installed.stdout
+
+
+def test_uv_installs_from_the_index(corpus, index, publisher, venv):
+    assert twine_upload(index, publisher, wheel(corpus, 0, "1.1.0")).returncode == 0
+    result = uv(
+        "pip",
+        "install",
+        "--no-config",
+        "--no-cache",
+        "--python",
+        venv / "bin" / "python",
+        "--index-url",
+        index["distribution"]["index_url"],
+        "synth-p00000",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    site = next((venv / "lib").glob("python*/site-packages"))
+    assert (site / "synth_p00000-1.1.0.dist-info").is_dir()
+
+
+def test_upload_is_served_as_soon_as_twine_returns(corpus, index, publisher):
+    url = index["distribution"]["index_url"] + "synth-p00001/"
+    assert requests.get(url, timeout=30).status_code == 404
+    for version in ("1.0.0", "1.1.0"):
+        assert twine_upload(index, publisher, wheel(corpus, 1, version)).returncode == 0
+        page = requests.get(url, timeout=30)
+        assert page.status_code == 200
+        assert wheel(corpus, 1, version).name in page.text
+
+
+def test_pip_sees_each_file_hash_and_requires_python(corpus, index, publisher):
+    target = wheel(corpus, 0)
+    assert twine_upload(index, publisher, target).returncode == 0
+    page = requests.get(index["distribution"]["index_url"] + "synth-p00000/", timeout=30)
+    assert f'#sha256={sha256_of(target)}"' in page.text
+    assert 'data-requires-python="&gt;=3.8"' in page.text
+
+
+def test_json_and_html_are_negotiated(corpus, index, publisher):
+    assert twine_upload(index, publisher, wheel(corpus, 0), sdist(corpus, 0)).returncode == 0
+    base = index["distribution"]["index_url"]
+    doc = requests.get(
+        base + "synth-p00000/",
+        timeout=30,
+        headers={"Accept": "application/vnd.pypi.simple.v1+json"},
+    )
+    assert doc.headers["Content-Type"].startswith("application/vnd.pypi.simple.v1+json")
+    assert doc.headers["Vary"] == "Accept"
+    body = doc.json()
+    assert body["name"] == "synth-p00000"
+    by_name = {f["filename"]: f for f in body["files"]}
+    assert by_name[wheel(corpus, 0).name]["hashes"]["sha256"] == sha256_of(wheel(corpus, 0))
+    assert by_name[wheel(corpus, 0).name]["size"] == wheel(corpus, 0).stat().st_size
+    assert "core-metadata" in by_name[wheel(corpus, 0).name]
+    assert "core-metadata" not in by_name[sdist(corpus, 0).name]
+
+    file_url = urljoin(base + "synth-p00000/", by_name[wheel(corpus, 0).name]["url"])
+    metadata = requests.get(file_url + ".metadata", timeout=30)
+    assert metadata.status_code == 200
+    digest = hashlib.sha256(metadata.content).hexdigest()
+    assert digest == by_name[wheel(corpus, 0).name]["core-metadata"]["sha256"]
+
+    html = requests.get(base + "synth-p00000/", timeout=30, headers={"Accept": "text/html"})
+    assert html.headers["Content-Type"].startswith("text/html")
+    refused = requests.get(base, timeout=30, headers={"Accept": "application/xml"})
+    assert refused.status_code == 406
+    root = requests.get(base, timeout=30, headers={"Accept": "application/vnd.pypi.simple.v1+json"})
+    assert [p["name"] for p in root.json()["projects"]] == ["synth-p00000"]
+
+
+def test_names_are_normalized_and_unknown_projects_are_404(corpus, index, publisher):
+    assert twine_upload(index, publisher, wheel(corpus, 0)).returncode == 0
+    base = index["distribution"]["index_url"]
+    moved = requests.get(base + "Synth_P00000/", timeout=30, allow_redirects=False)
+    assert moved.status_code == 301
+    assert moved.headers["Location"].endswith("/simple/synth-p00000/")
+    assert requests.get(base + "no-such-project/", timeout=30).status_code == 404
+    assert (
+        requests.get(base.rsplit("simple/", 1)[0] + "packages/nope.whl", timeout=30).status_code
+        == 404
+    )
+
+
+def test_etag_allows_revalidation(corpus, index, publisher):
+    assert twine_upload(index, publisher, wheel(corpus, 0)).returncode == 0
+    url = index["distribution"]["index_url"] + "synth-p00000/"
+    first = requests.get(url, timeout=30)
+    again = requests.get(url, timeout=30, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    assert twine_upload(index, publisher, wheel(corpus, 0, "1.1.0")).returncode == 0
+    changed = requests.get(url, timeout=30, headers={"If-None-Match": first.headers["ETag"]})
+    assert changed.status_code == 200
+
+
+def test_every_upload_is_a_new_repository_version(corpus, index, publisher, admin):
+    for version in ("1.0.0", "1.1.0"):
+        assert twine_upload(index, publisher, wheel(corpus, 2, version)).returncode == 0
+    repo = admin.get(index["repository"]["pulp_href"]).json()
+    assert repo["latest_version_href"].endswith("/versions/2/")
+    listed = admin.get(
+        "content/teamindex/packages/", params={"repository_version": repo["latest_version_href"]}
+    ).json()
+    assert sorted(p["filename"] for p in listed["results"]) == [
+        wheel(corpus, 2, "1.0.0").name,
+        wheel(corpus, 2, "1.1.0").name,
+    ]
