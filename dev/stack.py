@@ -458,20 +458,27 @@ def free_port():
 
 def describe(stack):
     s = stack.secrets
+    api = f"{stack.api_url}/pulp/api/v3"
     return f"""
-pulp_teamindex is running.
+pulp_teamindex is running (state in {stack.state_dir}).
 
-  REST API        {stack.api_url}/pulp/api/v3/
-  Content app     {stack.content_origin}/pulp/content/
-  Admin           admin / {s["admin_password"]}
-  Publisher       publisher / {s["publisher_password"]}   (the service account CI publishes as)
-  pulp CLI        pulp --config {stack.state_dir}/cli.toml repository list
-  Logs            {stack.state_dir}/logs/
-  Stop            {sys.executable} dev/stack.py stop --state-dir {stack.state_dir}
+  REST API     {api}/
+  Content app  {stack.content_origin}/pulp/content/
+  Admin        admin / {s["admin_password"]}
+  Publisher    publisher / {s["publisher_password"]}   (the service account CI publishes as)
+  pulp CLI     .venv/bin/pulp --config {stack.state_dir}/cli.toml repository list
+  Logs         {stack.state_dir}/logs/
+  Stop         .venv/bin/python dev/stack.py stop
 
-Create a team index:
+Create a team index "team-a" (a repository, and a distribution serving it):
   curl -u admin:{s["admin_password"]} -H 'Content-Type: application/json' \\
-       -d '{{"name": "team-a"}}' {stack.api_url}/pulp/api/v3/teamindex/indexes/ ... (see README)
+       -d '{{"name": "team-a"}}' {api}/repositories/teamindex/teamindex/
+  curl -u admin:{s["admin_password"]} -H 'Content-Type: application/json' \\
+       -d '{{"name": "team-a", "base_path": "team-a", "repository": "<pulp_href from above>"}}' \\
+       {api}/distributions/teamindex/teamindex/
+Publish:  twine upload --repository-url {stack.api_url}/pulp/teamindex/team-a/legacy/ \\
+              -u publisher -p {s["publisher_password"]} dist/*
+Install:  pip install --index-url {stack.content_origin}/pulp/content/team-a/simple/ <project>
 """
 
 

@@ -1,8 +1,10 @@
 """Uploads are validated before anything is stored, and a filename never changes bytes."""
 
+import hashlib
 import io
 import shutil
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -119,3 +121,46 @@ def test_same_filename_with_other_bytes_is_refused(corpus, index, publisher, adm
     assert skip_upload(response, skip_existing=True, package=None)
     served = requests.get(index["distribution"]["index_url"] + "synth-p00000/", timeout=30)
     assert served.text.count(WHEEL + "</a>") == 1
+
+
+def test_rest_upload_of_bad_file_is_refused_before_storing(index, publisher, admin):
+    before = _counts(admin, index)
+    response = publisher.post(
+        "content/teamindex/packages/",
+        data={"repository": index["repository"]["pulp_href"]},
+        files={"file": (WHEEL, b"not a zip")},
+    )
+    assert response.status_code == 400
+    assert "not a valid wheel" in response.text
+    assert _counts(admin, index) == before
+
+
+def test_parallel_uploads_of_one_filename_leave_one_file(corpus, index, publisher, admin, tmp_path):
+    variants = []
+    for n in range(6):
+        path = tmp_path / f"v{n}" / WHEEL
+        path.parent.mkdir()
+        shutil.copy(corpus / WHEEL, path)
+        with zipfile.ZipFile(path, "a") as zf:
+            zf.writestr("synth_p00000/variant.py", f"N = {n}\n")
+        variants.append(path.read_bytes())
+    with ThreadPoolExecutor(len(variants)) as pool:
+        statuses = sorted(
+            r.status_code for r in pool.map(lambda d: _post(index, publisher, WHEEL, d), variants)
+        )
+    assert statuses == [200] + [409] * (len(variants) - 1)
+    doc = requests.get(
+        index["distribution"]["index_url"] + "synth-p00000/",
+        headers={"Accept": "application/vnd.pypi.simple.v1+json"},
+        timeout=30,
+    ).json()
+    (served,) = doc["files"]
+    winner = next(
+        d for d in variants if hashlib.sha256(d).hexdigest() == served["hashes"]["sha256"]
+    )
+    loser = next(d for d in variants if d is not winner)
+    with ThreadPoolExecutor(4) as pool:
+        retried = list(
+            pool.map(lambda d: _post(index, publisher, WHEEL, d), [winner] * 3 + [loser])
+        )
+    assert [r.status_code for r in retried] == [200, 200, 200, 409]
