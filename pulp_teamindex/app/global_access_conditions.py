@@ -4,7 +4,7 @@ from pulpcore.plugin.viewsets import NamedModelViewSet
 from rest_framework.exceptions import ValidationError
 
 from .models import TeamIndexRepository
-from .publisher_gate import may_publish, publisher_for
+from .publisher_gate import may_publish
 
 
 def is_index_publisher(request, view, action):
@@ -25,4 +25,12 @@ def may_upload_package(request, view, action):
     return may_publish(request.user, repository)
 
 
-__all__ = ["is_index_publisher", "may_upload_package", "publisher_for"]
+def token_is_own_or_admin(request, view, action):
+    """Users manage their own tokens; issuing one for another account needs the model perm."""
+    user = request.user
+    if user.is_superuser or user.has_perm("teamindex.add_publishtoken"):
+        return True
+    if action == "create":
+        target = request.data.get("user")
+        return target in (None, "", user.get_username())
+    return True  # list/retrieve/revoke/destroy are scoped to the user's own tokens

@@ -8,7 +8,7 @@ other bytes (twine --skip-existing understands it); 400 says what is wrong with 
 from django.conf import settings
 from django.http import HttpResponse
 from pulpcore.plugin.util import get_domain
-from rest_framework.authentication import BasicAuthentication, SessionAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
@@ -19,17 +19,12 @@ from .legacy_form import check_action, check_claims, file_digests
 from .models import TeamIndexDistribution
 from .publisher_gate import may_publish, publisher_for
 from .publishing import PublishFailed, add_to_index, find_filename, is_served, store_package
-
-
-class BasicFirst(BasicAuthentication):
-    """Basic auth whose challenge names the index, so an anonymous twine gets a 401 it can
-    answer with credentials (DRF answers 403 when the first authenticator has no challenge)."""
-
-    www_authenticate_realm = "pulp_teamindex"
+from .token_auth import BasicOrTokenAuthentication, token_refusal
 
 
 class LegacyUploadView(APIView):
-    authentication_classes = [BasicFirst, SessionAuthentication]
+    # Basic first: DRF answers 401 with its challenge only when the first authenticator has one.
+    authentication_classes = [BasicOrTokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser]
 
@@ -43,6 +38,8 @@ class LegacyUploadView(APIView):
                 f"{distribution.base_path!r}; only the service account "
                 f"{publisher_for(repository)!r} may.",
             )
+        if refusal := token_refusal(request, repository):
+            return _text(403, refusal)
         try:
             return self._publish(request, repository)
         except InvalidDistribution as exc:

@@ -4,11 +4,13 @@ distribution. Logic beyond what pulpcore's hooks require lives in plain modules.
 from logging import getLogger
 
 from aiohttp.web import HTTPNotFound, Response
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from pulpcore.plugin.models import (
     AutoAddObjPermsMixin,
+    BaseModel,
     Content,
     Distribution,
     Publication,
@@ -175,3 +177,25 @@ class TeamIndexDistribution(Distribution, AutoAddObjPermsMixin):
                 raise HTTPNotFound()
             return Response(body=bytes(package.metadata), content_type="text/plain")
         return package.contentartifact_set.select_related("artifact", "artifact__pulp_domain").get()
+
+
+class PublishToken(BaseModel):
+    """An API token that lets its user publish to the indexes it is scoped to.
+
+    Only the SHA-256 of the token is stored; `prefix` is the part shown in listings.
+    """
+
+    name = models.TextField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="teamindex_tokens"
+    )
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=32, editable=False)
+    repositories = models.ManyToManyField(TeamIndexRepository, related_name="publish_tokens")
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    pulp_domain = models.ForeignKey("core.Domain", default=get_domain_pk, on_delete=models.CASCADE)
+
+    class Meta:
+        default_related_name = "%(app_label)s_%(model_name)s"

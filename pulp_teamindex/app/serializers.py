@@ -4,9 +4,12 @@ import shutil
 from gettext import gettext as _
 from tempfile import NamedTemporaryFile
 
+from django.contrib.auth import get_user_model
 from pulpcore.plugin.serializers import (
     DetailRelatedField,
     DistributionSerializer,
+    IdentityField,
+    ModelSerializer,
     PublicationSerializer,
     RepositorySerializer,
     SingleArtifactContentUploadSerializer,
@@ -14,10 +17,11 @@ from pulpcore.plugin.serializers import (
 from pulpcore.plugin.util import get_domain_pk
 from rest_framework import serializers
 
-from . import endpoints
+from . import endpoints, tokens
 from .distfiles import InvalidDistribution, check_bare_filename, inspect_distribution
 from .models import (
     PackageFile,
+    PublishToken,
     TeamIndexDistribution,
     TeamIndexPublication,
     TeamIndexRepository,
@@ -182,3 +186,56 @@ class TeamIndexDistributionSerializer(DistributionSerializer):
     class Meta:
         fields = DistributionSerializer.Meta.fields + ("publication", "index_url", "upload_url")
         model = TeamIndexDistribution
+
+
+class PublishTokenSerializer(ModelSerializer):
+    """An API token for twine (`-u __token__ -p <token>`). The token itself is shown once, in
+    the answer to its creation; only its digest is stored."""
+
+    pulp_href = IdentityField(view_name="teamindex/tokens-detail")
+    name = serializers.CharField(help_text=_("What the token is for, e.g. the CI pipeline."))
+    user = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=get_user_model().objects.all(),
+        required=False,
+        help_text=_("The account the token acts as; defaults to the requesting user."),
+    )
+    repositories = DetailRelatedField(
+        many=True,
+        view_name_pattern=r"repositories(-.*/.*)-detail",
+        queryset=TeamIndexRepository.objects.all(),
+        help_text=_("The team indexes this token may publish to."),
+    )
+    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+    prefix = serializers.CharField(read_only=True, help_text=_("The token's first characters."))
+    revoked_at = serializers.DateTimeField(read_only=True)
+    last_used_at = serializers.DateTimeField(read_only=True)
+    token = serializers.SerializerMethodField(help_text=_("The token; shown only on creation."))
+
+    def get_token(self, obj) -> str | None:
+        return getattr(obj, "plaintext", None)
+
+    def validate_repositories(self, value):
+        if not value:
+            raise serializers.ValidationError(_("Scope the token to at least one index."))
+        return value
+
+    def create(self, validated_data):
+        plaintext, digest, prefix = tokens.new_token()
+        validated_data.setdefault("user", self.context["request"].user)
+        token = super().create({**validated_data, "digest": digest, "prefix": prefix})
+        token.plaintext = plaintext
+        return token
+
+    class Meta:
+        model = PublishToken
+        fields = ModelSerializer.Meta.fields + (
+            "name",
+            "user",
+            "repositories",
+            "expires_at",
+            "prefix",
+            "revoked_at",
+            "last_used_at",
+            "token",
+        )

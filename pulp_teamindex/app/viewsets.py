@@ -6,6 +6,7 @@ files are visible to every authenticated user, so tools and CI accounts can disc
 who may *read* an index's packages is the distribution's content guard's business.
 """
 
+from django.utils import timezone
 from django_filters import CharFilter
 from drf_spectacular.utils import extend_schema
 from pulpcore.plugin.actions import ModifyRepositoryActionMixin
@@ -14,6 +15,7 @@ from pulpcore.plugin.tasking import dispatch
 from pulpcore.plugin.viewsets import (
     ContentFilter,
     DistributionViewSet,
+    NamedModelViewSet,
     OperationPostponedResponse,
     PublicationViewSet,
     RepositoryVersionViewSet,
@@ -21,12 +23,22 @@ from pulpcore.plugin.viewsets import (
     RolesMixin,
     SingleArtifactContentUploadViewSet,
 )
+from rest_framework import mixins
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from . import tasks
 from .distfiles import normalize_name
-from .models import PackageFile, TeamIndexDistribution, TeamIndexPublication, TeamIndexRepository
+from .models import (
+    PackageFile,
+    PublishToken,
+    TeamIndexDistribution,
+    TeamIndexPublication,
+    TeamIndexRepository,
+)
 from .serializers import (
     PackageFileSerializer,
+    PublishTokenSerializer,
     TeamIndexDistributionSerializer,
     TeamIndexPublicationSerializer,
     TeamIndexRepositorySerializer,
@@ -292,3 +304,47 @@ class TeamIndexDistributionViewSet(DistributionViewSet, RolesMixin):
         ],
         "teamindex.teamindexdistribution_viewer": ["teamindex.view_teamindexdistribution"],
     }
+
+
+class PublishTokenViewSet(
+    NamedModelViewSet,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+):
+    """API tokens for publishing with twine. A user manages their own tokens; an admin (with
+    `teamindex.add_publishtoken`) may issue tokens for the service account. `revoke` keeps the
+    token for audit; delete removes it."""
+
+    endpoint_name = "teamindex/tokens"
+    queryset = PublishToken.objects.select_related("user").prefetch_related("repositories")
+    serializer_class = PublishTokenSerializer
+    ordering = ("-pulp_created",)
+
+    DEFAULT_ACCESS_POLICY = {
+        "statements": [
+            {
+                "action": ["list", "retrieve", "create", "destroy", "revoke"],
+                "principal": "authenticated",
+                "effect": "allow",
+                "condition": ["token_is_own_or_admin"],
+            },
+        ],
+        "queryset_scoping": {"function": "scope_queryset"},
+    }
+
+    def scope_queryset(self, qs):
+        user = self.request.user
+        if user.is_superuser or user.has_perm("teamindex.view_publishtoken"):
+            return qs
+        return qs.filter(user=user)
+
+    @extend_schema(description="Revoke the token: it stops working at once.")
+    @action(detail=True, methods=["post"], serializer_class=None)
+    def revoke(self, request, pk=None, **kwargs):
+        token = self.get_object()
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+        return Response(PublishTokenSerializer(token, context={"request": request}).data)
