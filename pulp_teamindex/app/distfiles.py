@@ -16,6 +16,7 @@ import zlib
 from dataclasses import dataclass
 
 import pkginfo
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import (
     InvalidSdistFilename,
     InvalidWheelFilename,
@@ -134,13 +135,14 @@ def inspect_distribution(path, filename):
             f"{filename}: the filename has version {file_version} but its metadata has "
             f"{meta.version}. Rebuild the file so that both agree."
         )
+    requires_python = _requires_python(meta.requires_python, filename)
     return DistributionFile(
         filename=filename,
         name=meta_name,
         normalized_name=file_name,
         version=str(meta_version),
         packagetype=packagetype,
-        requires_python=(meta.requires_python or "").strip(),
+        requires_python=requires_python,
         sha256=sha256,
         size=size,
         metadata=raw,
@@ -305,6 +307,19 @@ def _parse_metadata(raw, filename):
             f"{filename}: the core metadata Name {dist.name!r} is not a valid project name."
         )
     return dist
+
+
+def _requires_python(value, filename):
+    """Requires-Python is served to every resolver; an invalid one would make pip skip or
+    misjudge the file, so it must parse as a PEP 440 specifier set."""
+    value = (value or "").strip()
+    try:
+        SpecifierSet(value)
+    except InvalidSpecifier as exc:
+        raise InvalidDistribution(
+            f"{filename}: Requires-Python {value!r} is not a valid version specifier."
+        ) from exc
+    return value
 
 
 def _parse_version(value, filename):

@@ -29,6 +29,8 @@ class LegacyUploadView(APIView):
     parser_classes = [MultiPartParser]
 
     def post(self, request, path, pulp_domain=None):
+        if (too_big := _declared_too_big(request)) is not None:
+            return too_big
         distribution = _distribution(path)
         repository = _repository_of(distribution)
         if not may_publish(request.user, repository):
@@ -54,11 +56,7 @@ class LegacyUploadView(APIView):
         if upload is None:
             raise InvalidDistribution("The upload has no file: send it in the 'content' field.")
         if upload.size > settings.TEAMINDEX_MAX_UPLOAD_SIZE:
-            return _text(
-                413,
-                f"{upload.name} is {upload.size} bytes; this index accepts files up to "
-                f"{settings.TEAMINDEX_MAX_UPLOAD_SIZE} bytes.",
-            )
+            return _too_big(f"{upload.name} is {upload.size} bytes")
         path = upload.temporary_file_path()
         info = inspect_distribution(path, upload.name)
         check_claims(form, info, file_digests(path))
@@ -74,6 +72,29 @@ class LegacyUploadView(APIView):
         if not is_served(repository, package):
             add_to_index(repository, package)
         return _text(200, f"OK: {info.filename} is published.")
+
+
+# Room for the form fields twine sends beside the file.
+FORM_OVERHEAD = 1024 * 1024
+
+
+def _declared_too_big(request):
+    """Refuse from the Content-Length alone, before the body is read or spooled to disk."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return None
+    if length > settings.TEAMINDEX_MAX_UPLOAD_SIZE + FORM_OVERHEAD:
+        return _too_big(f"The upload is {length} bytes")
+    return None
+
+
+def _too_big(what):
+    return _text(
+        413,
+        f"{what}; this index accepts files up to {settings.TEAMINDEX_MAX_UPLOAD_SIZE} bytes "
+        "(setting TEAMINDEX_MAX_UPLOAD_SIZE).",
+    )
 
 
 def _distribution(path):

@@ -4,6 +4,7 @@ import shutil
 from gettext import gettext as _
 from tempfile import NamedTemporaryFile
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from pulpcore.plugin.serializers import (
     DetailRelatedField,
@@ -53,6 +54,14 @@ class PackageFileSerializer(SingleArtifactContentUploadSerializer):
         """Inspect an uploaded file in the API process, so a bad file is refused with a 400
         before pulpcore stores it as an artifact."""
         if (upload := data.get("file")) is not None:
+            if upload.size > settings.TEAMINDEX_MAX_UPLOAD_SIZE:
+                raise serializers.ValidationError(
+                    {
+                        "file": _(
+                            "The file is larger than {} bytes (TEAMINDEX_MAX_UPLOAD_SIZE)."
+                        ).format(settings.TEAMINDEX_MAX_UPLOAD_SIZE)
+                    }
+                )
             filename = data.setdefault("relative_path", upload.name)
             _inspect_or_400(upload.temporary_file_path(), filename)
         elif "relative_path" not in data and "artifact" in data:

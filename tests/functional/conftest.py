@@ -10,7 +10,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, Client
+from helpers import MAX_UPLOAD, ROOT, Client
 
 sys.path.insert(0, str(ROOT / "dev"))
 import stack as devstack  # noqa: E402
@@ -28,6 +28,7 @@ def pulp():
         content_port=devstack.free_port(),
         pg_port=devstack.free_port(),
         disposable=True,
+        extra_settings={"TEAMINDEX_MAX_UPLOAD_SIZE": MAX_UPLOAD},
     )
     try:
         devstack.start(stack)

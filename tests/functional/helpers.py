@@ -13,6 +13,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 API = "/pulp/api/v3/"
+MAX_UPLOAD = 2 * 1024 * 1024  # the test stack's upload limit: small, so it is testable
 
 
 class Client:

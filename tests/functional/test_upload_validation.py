@@ -2,13 +2,14 @@
 
 import hashlib
 import io
+import os
 import shutil
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from helpers import twine_upload
+from helpers import MAX_UPLOAD, twine_upload
 from twine.commands.upload import skip_upload
 
 WHEEL = "synth_p00000-1.0.0-py3-none-any.whl"
@@ -164,3 +165,27 @@ def test_parallel_uploads_of_one_filename_leave_one_file(corpus, index, publishe
             pool.map(lambda d: _post(index, publisher, WHEEL, d), [winner] * 3 + [loser])
         )
     assert [r.status_code for r in retried] == [200, 200, 200, 409]
+
+
+def _big_wheel(corpus, tmp_path):
+    path = tmp_path / WHEEL
+    shutil.copy(corpus / WHEEL, path)
+    with zipfile.ZipFile(path, "a") as zf:
+        zf.writestr("synth_p00000/blob.bin", os.urandom(MAX_UPLOAD + 1024))
+    return path.read_bytes()
+
+
+def test_oversize_upload_is_refused(corpus, index, publisher, admin, tmp_path):
+    data = _big_wheel(corpus, tmp_path)
+    before = _counts(admin, index)
+    response = _post(index, publisher, WHEEL, data)
+    assert response.status_code == 413
+    assert "TEAMINDEX_MAX_UPLOAD_SIZE" in response.text
+    rest = publisher.post(
+        "content/teamindex/packages/",
+        data={"repository": index["repository"]["pulp_href"]},
+        files={"file": (WHEEL, data)},
+    )
+    assert rest.status_code == 400
+    assert "TEAMINDEX_MAX_UPLOAD_SIZE" in rest.text
+    assert _counts(admin, index) == before

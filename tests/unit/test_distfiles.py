@@ -162,3 +162,19 @@ def test_truncated_sdist_is_refused(tmp_path):
     path.write_bytes(good[:20])
     with pytest.raises(InvalidDistribution, match="not a valid sdist"):
         inspect_distribution(path, SDIST)
+
+
+@pytest.mark.parametrize("value", ['>=3.8"><script>alert(1)</script>', "3.8+", ">=3.8,<"])
+def test_invalid_requires_python_is_refused(tmp_path, value):
+    meta = f"Metadata-Version: 2.1\nName: demo-pkg\nVersion: 1.0\nRequires-Python: {value}\n"
+    path = make_wheel(tmp_path / WHL, metadata=meta)
+    with pytest.raises(InvalidDistribution, match="Requires-Python"):
+        inspect_distribution(path, WHL)
+
+
+@pytest.mark.parametrize("name", ["<b>x</b>", "demo pkg", "-demo", "démo"])
+def test_invalid_metadata_names_are_refused(tmp_path, name):
+    meta = f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n"
+    path = make_wheel(tmp_path / WHL, metadata=meta)
+    with pytest.raises(InvalidDistribution, match="not a valid project name"):
+        inspect_distribution(path, WHL)
