@@ -18,8 +18,8 @@ from .distfiles import InvalidDistribution, inspect_distribution
 from .legacy_form import check_action, check_claims, file_digests
 from .models import TeamIndexDistribution
 from .publisher_gate import may_publish, publisher_for
-from .publishing import PublishFailed, add_to_index, find_filename, is_served, store_package
-from .token_auth import BasicOrTokenAuthentication, token_refusal
+from .publishing import PublishFailed, add_to_index, find_filename, store_package
+from .upload_auth import BasicOrTokenAuthentication, token_refusal
 
 
 class LegacyUploadView(APIView):
@@ -68,9 +68,8 @@ class LegacyUploadView(APIView):
                 f"File already exists: {info.filename} is already in this index with different "
                 "content. A published filename can never change; release a new version.",
             )
-        package = existing or store_package(upload, info)
-        if not is_served(repository, package):
-            add_to_index(repository, package)
+        if existing is None or not existing.served:
+            add_to_index(repository, existing or store_package(upload, info))
         return _text(200, f"OK: {info.filename} is published.")
 
 

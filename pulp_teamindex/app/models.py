@@ -6,7 +6,7 @@ from logging import getLogger
 from aiohttp.web import HTTPNotFound, Response
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from pulpcore.plugin.models import (
     AutoAddObjPermsMixin,
@@ -59,23 +59,46 @@ class PackageFile(Content):
         unique_together = ("filename", "sha256", "_pulp_domain")
 
 
-def packages_in(version):
-    """PackageFile queryset of `version`, joined by version number so name lookups use indexes.
+class Yank(Content):
+    """Marks the file `filename` yanked (PEP 592) in the versions that hold this unit.
+
+    A yank is content rather than a flag so that yanking and unyanking are repository versions
+    like any other change: audited, and undone by a rollback.
+    """
+
+    TYPE = "yank"
+    repo_key_fields = ("filename",)
+
+    filename = models.TextField(db_index=True)
+    reason = models.TextField(default="", blank=True)
+    _pulp_domain = models.ForeignKey("core.Domain", default=get_domain_pk, on_delete=models.PROTECT)
+
+    class Meta:
+        default_related_name = "%(app_label)s_%(model_name)s"
+        unique_together = ("filename", "reason", "_pulp_domain")
+
+
+def members_of(version, model=None):
+    """`model` (PackageFile by default) units of `version`, found through memberships.
 
     pulpcore's `version.content` unnests the version's whole id array on every query; a project
-    page needs only the few rows of one name, so filter memberships instead.
+    page needs only the few rows of one name, so filter memberships instead (indexed).
     """
     memberships = RepositoryContent.objects.filter(
         repository_id=version.repository_id, version_added__number__lte=version.number
     ).filter(Q(version_removed__isnull=True) | Q(version_removed__number__gt=version.number))
-    return PackageFile.objects.filter(pk__in=memberships.values("content_id"))
+    return (model or PackageFile).objects.filter(pk__in=memberships.values("content_id"))
+
+
+def packages_in(version):
+    return members_of(version, PackageFile)
 
 
 class TeamIndexRepository(Repository, AutoAddObjPermsMixin):
     """A team's package index. Every change (upload, removal, yank) is a new version."""
 
     TYPE = "teamindex"
-    CONTENT_TYPES = [PackageFile]
+    CONTENT_TYPES = [PackageFile, Yank]
 
     publisher = models.TextField(null=True, blank=True)
 
@@ -88,8 +111,10 @@ class TeamIndexRepository(Repository, AutoAddObjPermsMixin):
         ]
 
     def finalize_new_version(self, new_version):
-        """Refuse a version in which a filename of this index would change bytes."""
+        """Refuse a version in which a filename of this index would change bytes, and keep one
+        yank per filename (the newest reason wins)."""
         refuse_filename_reuse(self, new_version)
+        replace_older_yanks(new_version)
 
 
 def refuse_filename_reuse(repository, new_version):
@@ -107,12 +132,13 @@ def refuse_filename_reuse(repository, new_version):
         )
     if not added_by_name:
         return
+    ever_held = RepositoryContent.objects.filter(
+        repository_id=repository.pk, content_id=OuterRef("pk")
+    )
     clash = (
-        PackageFile.objects.filter(
-            filename__in=list(added_by_name),
-            version_memberships__repository_id=repository.pk,
-        )
+        PackageFile.objects.filter(filename__in=list(added_by_name))
         .exclude(pk__in=list(added_by_name.values()))
+        .filter(Exists(ever_held))
         .values_list("filename", flat=True)
         .first()
     )
@@ -121,6 +147,14 @@ def refuse_filename_reuse(repository, new_version):
             f"File already exists: {clash} is already in this index with different content. "
             "A published filename can never change; release a new version instead."
         )
+
+
+def replace_older_yanks(new_version):
+    added = Yank.objects.filter(pk__in=new_version.added().values("pk"))
+    names = {y.filename: y.pk for y in added.only("filename")}
+    if names:
+        older = members_of(new_version, Yank).filter(filename__in=list(names))
+        new_version.remove_content(older.exclude(pk__in=list(names.values())))
 
 
 class TeamIndexPublication(Publication, AutoAddObjPermsMixin):

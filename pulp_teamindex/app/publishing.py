@@ -4,12 +4,13 @@ import time
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from pulpcore.plugin.constants import TASK_FINAL_STATES, TASK_STATES
-from pulpcore.plugin.models import Artifact, ContentArtifact, Task
+from pulpcore.plugin.models import Artifact, ContentArtifact, RepositoryContent, Task
 from pulpcore.plugin.tasking import aadd_and_remove, dispatch
 from pulpcore.plugin.util import get_domain_pk
 
-from .models import FilenameReuse, PackageFile, packages_in
+from .models import FilenameReuse, PackageFile
 
 
 class PublishFailed(Exception):
@@ -21,18 +22,16 @@ class PublishFailed(Exception):
 
 
 def find_filename(repository, filename):
-    """The file ever published under `filename` in this index, or None."""
+    """The file ever published under `filename` in this index (or None), annotated with
+    `served`: whether the latest version holds it (its membership was never closed)."""
+    held = RepositoryContent.objects.filter(repository=repository, content=OuterRef("pk"))
     return (
-        PackageFile.objects.filter(filename=filename, version_memberships__repository=repository)
-        .distinct()
+        PackageFile.objects.filter(filename=filename)
+        .filter(Exists(held))
+        .annotate(served=Exists(held.filter(version_removed__isnull=True)))
+        .order_by("-served")
         .first()
     )
-
-
-def is_served(repository, package):
-    """True when the latest version of `repository` already holds `package`."""
-    latest = repository.latest_version()
-    return latest is not None and packages_in(latest).filter(pk=package.pk).exists()
 
 
 def store_package(upload, info):

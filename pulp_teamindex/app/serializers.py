@@ -6,11 +6,13 @@ from tempfile import NamedTemporaryFile
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from packaging.version import InvalidVersion, Version
 from pulpcore.plugin.serializers import (
     DetailRelatedField,
     DistributionSerializer,
     IdentityField,
     ModelSerializer,
+    NoArtifactContentSerializer,
     PublicationSerializer,
     RepositorySerializer,
     SingleArtifactContentUploadSerializer,
@@ -19,13 +21,20 @@ from pulpcore.plugin.util import get_domain_pk
 from rest_framework import serializers
 
 from . import endpoints, tokens
-from .distfiles import InvalidDistribution, check_bare_filename, inspect_distribution
+from .distfiles import (
+    InvalidDistribution,
+    check_bare_filename,
+    inspect_distribution,
+    normalize_name,
+)
 from .models import (
     PackageFile,
     PublishToken,
     TeamIndexDistribution,
     TeamIndexPublication,
     TeamIndexRepository,
+    Yank,
+    packages_in,
 )
 
 
@@ -133,6 +142,17 @@ def _inspect_or_400(path, filename):
         return inspect_distribution(path, filename)
     except InvalidDistribution as exc:
         raise serializers.ValidationError({"file": str(exc)}) from exc
+
+
+class YankContentSerializer(NoArtifactContentSerializer):
+    """A yank marker: while a version holds it, `filename` is yanked with `reason`."""
+
+    filename = serializers.CharField(read_only=True)
+    reason = serializers.CharField(read_only=True)
+
+    class Meta:
+        fields = NoArtifactContentSerializer.Meta.fields + ("filename", "reason")
+        model = Yank
 
 
 class TeamIndexRepositorySerializer(RepositorySerializer):
@@ -248,3 +268,43 @@ class PublishTokenSerializer(ModelSerializer):
             "last_used_at",
             "token",
         )
+
+
+class YankSerializer(serializers.Serializer):
+    """Which files to yank or unyank: a list of filenames, or a project (and a version) for a
+    whole release at once."""
+
+    filenames = serializers.ListField(child=serializers.CharField(), required=False)
+    project = serializers.CharField(required=False)
+    version = serializers.CharField(required=False)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def validate(self, data):
+        latest = self.context["repository"].latest_version()
+        files = packages_in(latest)
+        if data.get("filenames"):
+            files = files.filter(filename__in=data["filenames"])
+        elif data.get("project"):
+            files = files.filter(normalized_name=normalize_name(data["project"]))
+        else:
+            raise serializers.ValidationError(_("Give `filenames`, or `project` (and `version`)."))
+        found = sorted(files.values_list("filename", "version"))
+        if data.get("project") and data.get("version"):
+            wanted = _parse_version(data["version"])
+            found = [(f, v) for f, v in found if Version(v) == wanted]
+        found = [f for f, _v in found]
+        missing = set(data.get("filenames") or []) - set(found)
+        if missing or not found:
+            raise serializers.ValidationError(
+                _("Not in the latest version of this index: {}").format(
+                    ", ".join(sorted(missing)) or data.get("project")
+                )
+            )
+        return {"filenames": found, "reason": data["reason"]}
+
+
+def _parse_version(value):
+    try:
+        return Version(value)
+    except InvalidVersion as exc:
+        raise serializers.ValidationError({"version": _("Not a PEP 440 version.")}) from exc

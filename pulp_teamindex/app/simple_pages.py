@@ -10,7 +10,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from . import simple_render as render
-from .models import PACKAGES_DIR, packages_in
+from .models import PACKAGES_DIR, Yank, members_of, packages_in
 
 MAX_CACHED_PAGES = 4096
 
@@ -74,13 +74,18 @@ def project_detail(version, normalized_name, content_type):
     if not rows:
         return None
     display_name = rows[0]["name"]
-    files = [_entry(row) for row in rows]
+    yanks = dict(
+        members_of(version, Yank)
+        .filter(filename__in=[row["filename"] for row in rows])
+        .values_list("filename", "reason")
+    )
+    files = [_entry(row, yanks.get(row["filename"])) for row in rows]
     if content_type == render.JSON_TYPE:
         return _page(render.project_page_json(normalized_name, files))
     return _page(render.project_page_html(display_name, files))
 
 
-def _entry(row):
+def _entry(row, yanked):
     """File URLs are relative to the project page (`<base>/simple/<name>/`), so the index
     works behind any proxy or host name without knowing its own origin."""
     return render.FileEntry(
@@ -92,4 +97,5 @@ def _entry(row):
         upload_time=row["upload_time"],
         version=row["version"],
         metadata_sha256=row["metadata_sha256"],
+        yanked=yanked,
     )

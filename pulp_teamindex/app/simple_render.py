@@ -29,6 +29,7 @@ class FileEntry:
     upload_time: datetime
     version: str
     metadata_sha256: str = ""
+    yanked: str | None = None  # None: not yanked; a string (maybe empty): the reason
 
 
 def _sort_key(entry):
@@ -76,6 +77,8 @@ def _file_anchor(entry):
     attrs = [f'href="{escape(entry.url)}#sha256={entry.sha256}"']
     if entry.requires_python:
         attrs.append(f'data-requires-python="{escape(entry.requires_python)}"')
+    if entry.yanked is not None:
+        attrs.append(f'data-yanked="{escape(entry.yanked)}"' if entry.yanked else "data-yanked")
     if entry.metadata_sha256:
         digest = f"sha256={entry.metadata_sha256}"
         attrs.append(f'data-core-metadata="{digest}"')
@@ -97,6 +100,7 @@ def _file_json(entry):
         "hashes": {"sha256": entry.sha256},
         "size": entry.size,
         "upload-time": _upload_time(entry.upload_time),
+        "yanked": entry.yanked or entry.yanked is not None,
     }
     if entry.requires_python:
         doc["requires-python"] = entry.requires_python

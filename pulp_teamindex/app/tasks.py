@@ -2,7 +2,7 @@
 
 from pulpcore.plugin.models import RepositoryVersion
 
-from .models import TeamIndexPublication
+from .models import TeamIndexPublication, TeamIndexRepository, Yank, members_of
 
 
 def publish(repository_version_pk):
@@ -15,3 +15,16 @@ def publish(repository_version_pk):
     with TeamIndexPublication.create(version, pass_through=False) as publication:
         pass
     return publication
+
+
+def set_yanked(repository_pk, filenames, reason=None):
+    """Yank `filenames` with `reason` (PEP 592), or unyank them when `reason` is None, in a new
+    version of the repository."""
+    repository = TeamIndexRepository.objects.get(pk=repository_pk)
+    with repository.new_version() as version:
+        current = members_of(version, Yank).filter(filename__in=filenames)
+        if reason is None:
+            version.remove_content(current)
+            return
+        units = [Yank.objects.get_or_create(filename=f, reason=reason)[0].pk for f in filenames]
+        version.add_content(Yank.objects.filter(pk__in=units))

@@ -18,6 +18,7 @@ from pulpcore.plugin.viewsets import (
     NamedModelViewSet,
     OperationPostponedResponse,
     PublicationViewSet,
+    ReadOnlyContentViewSet,
     RepositoryVersionViewSet,
     RepositoryViewSet,
     RolesMixin,
@@ -35,6 +36,7 @@ from .models import (
     TeamIndexDistribution,
     TeamIndexPublication,
     TeamIndexRepository,
+    Yank,
 )
 from .serializers import (
     PackageFileSerializer,
@@ -42,6 +44,8 @@ from .serializers import (
     TeamIndexDistributionSerializer,
     TeamIndexPublicationSerializer,
     TeamIndexRepositorySerializer,
+    YankContentSerializer,
+    YankSerializer,
 )
 
 VIEW_ANY_AUTHENTICATED = {
@@ -116,6 +120,21 @@ class PackageFileViewSet(SingleArtifactContentUploadViewSet):
         return payload
 
 
+class YankViewSet(ReadOnlyContentViewSet):
+    """Yank markers; created and removed through a repository's `yank` and `unyank`."""
+
+    endpoint_name = "yanks"
+    queryset = Yank.objects.all()
+    serializer_class = YankContentSerializer
+    filterset_fields = {"filename": ["exact", "in"]}
+
+    DEFAULT_ACCESS_POLICY = {
+        "statements": [
+            {"action": ["list", "retrieve"], "principal": "authenticated", "effect": "allow"},
+        ],
+    }
+
+
 class TeamIndexRepositoryViewSet(RepositoryViewSet, ModifyRepositoryActionMixin, RolesMixin):
     """Team indexes. Admins create and remove them; only the publisher modifies their content."""
 
@@ -141,7 +160,7 @@ class TeamIndexRepositoryViewSet(RepositoryViewSet, ModifyRepositoryActionMixin,
                 ],
             ),
             {
-                "action": ["modify"],
+                "action": ["modify", "yank", "unyank"],
                 "principal": "authenticated",
                 "effect": "allow",
                 "condition": ["is_index_publisher"],
@@ -165,6 +184,37 @@ class TeamIndexRepositoryViewSet(RepositoryViewSet, ModifyRepositoryActionMixin,
         ],
         "teamindex.teamindexrepository_viewer": ["teamindex.view_teamindexrepository"],
     }
+
+    @extend_schema(
+        description="Yank files (PEP 592): installers skip them unless pinned exactly.",
+        responses={202: AsyncOperationResponseSerializer},
+    )
+    @action(detail=True, methods=["post"], serializer_class=YankSerializer)
+    def yank(self, request, pk, **kwargs):
+        return self._set_yanked(request, unyank=False)
+
+    @extend_schema(
+        description="Unyank files: they are offered to installers again.",
+        responses={202: AsyncOperationResponseSerializer},
+    )
+    @action(detail=True, methods=["post"], serializer_class=YankSerializer)
+    def unyank(self, request, pk, **kwargs):
+        return self._set_yanked(request, unyank=True)
+
+    def _set_yanked(self, request, unyank):
+        repository = self.get_object()
+        serializer = YankSerializer(data=request.data, context={"repository": repository})
+        serializer.is_valid(raise_exception=True)
+        task = dispatch(
+            tasks.set_yanked,
+            exclusive_resources=[repository],
+            kwargs={
+                "repository_pk": str(repository.pk),
+                "filenames": serializer.validated_data["filenames"],
+                "reason": None if unyank else serializer.validated_data["reason"],
+            },
+        )
+        return OperationPostponedResponse(task, request)
 
 
 class TeamIndexRepositoryVersionViewSet(RepositoryVersionViewSet):

@@ -156,3 +156,51 @@ def test_every_upload_is_a_new_repository_version(corpus, index, publisher, admi
         wheel(corpus, 2, "1.0.0").name,
         wheel(corpus, 2, "1.1.0").name,
     ]
+
+
+def test_yanked_release_is_skipped_unless_pinned(corpus, index, publisher, admin, tmp_path):
+    files = [wheel(corpus, 0, "1.0.0"), wheel(corpus, 0, "1.1.0")]
+    assert twine_upload(index, publisher, *files).returncode == 0
+    repo = index["repository"]["pulp_href"]
+    refused = admin.post(repo + "yank/", json={"project": "synth-p00000", "version": "1.1.0"})
+    assert refused.status_code == 403  # yanking changes what the index serves: publisher only
+    publisher.ok(
+        publisher.post(
+            repo + "yank/",
+            json={"project": "Synth_P00000", "version": "1.1", "reason": "broken <b>build</b>"},
+        )
+    )
+
+    url = index["distribution"]["index_url"]
+    page = requests.get(url + "synth-p00000/", timeout=30)
+    assert 'data-yanked="broken &lt;b&gt;build&lt;/b&gt;"' in page.text
+    doc = requests.get(
+        url + "synth-p00000/", timeout=30, headers={"Accept": "application/vnd.pypi.simple.v1+json"}
+    ).json()
+    yanked = {f["filename"]: f["yanked"] for f in doc["files"]}
+    assert yanked == {files[0].name: False, files[1].name: "broken <b>build</b>"}
+
+    latest = pip("download", "--no-deps", "--index-url", url, "-d", tmp_path / "a", "synth-p00000")
+    assert latest.returncode == 0, latest.stderr
+    assert [p.name for p in (tmp_path / "a").iterdir()] == [files[0].name]
+    pinned = pip(
+        "download", "--no-deps", "--index-url", url, "-d", tmp_path / "b", "synth-p00000==1.1.0"
+    )
+    assert pinned.returncode == 0, pinned.stderr
+    assert [p.name for p in (tmp_path / "b").iterdir()] == [files[1].name]
+
+    publisher.ok(publisher.post(repo + "unyank/", json={"filenames": [files[1].name]}))
+    doc = requests.get(
+        url + "synth-p00000/", timeout=30, headers={"Accept": "application/vnd.pypi.simple.v1+json"}
+    ).json()
+    assert all(f["yanked"] is False for f in doc["files"])
+    # two uploads, the yank and the unyank: four versions
+    assert admin.get(repo).json()["latest_version_href"].endswith("/versions/4/")
+
+
+def test_yank_of_unknown_file_is_a_clear_400(index, publisher):
+    response = publisher.post(
+        index["repository"]["pulp_href"] + "yank/", json={"filenames": ["nope-1.0.tar.gz"]}
+    )
+    assert response.status_code == 400
+    assert "nope-1.0.tar.gz" in response.text

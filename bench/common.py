@@ -1,0 +1,87 @@
+"""Shared pieces of the benchmarks: one stack with pulp_teamindex and pulp_python side by side,
+indexes of both kinds, and the clients. Run benchmarks with .bench-venv/bin/python."""
+
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "dev"))
+sys.path.insert(0, str(ROOT / "tests" / "functional"))
+import stack as devstack  # noqa: E402
+from helpers import Client, isolated_env  # noqa: E402
+
+GENWHEELS = ROOT.parent / "shared" / "tools" / "genwheels.py"
+BIN = Path(sys.executable).parent
+
+
+def start_stack(name, **settings):
+    state = Path(tempfile.mkdtemp(prefix=f"teamindex-bench-{name}-", dir="/var/tmp"))
+    stack = devstack.Stack(
+        state,
+        api_port=devstack.free_port(),
+        content_port=devstack.free_port(),
+        pg_port=devstack.free_port(),
+        extra_settings=settings,
+    )
+    devstack.start(stack)
+    return stack
+
+
+def clients(stack):
+    return (
+        Client(stack, "admin", stack.secrets["admin_password"]),
+        Client(stack, "publisher", stack.secrets["publisher_password"]),
+    )
+
+
+def teamindex(admin, name=None):
+    """A team index: returns (repository href, distribution dict)."""
+    name = name or f"team-{uuid.uuid4().hex[:6]}"
+    repo = admin.post("repositories/teamindex/teamindex/", json={"name": name}).json()
+    task = admin.ok(
+        admin.post(
+            "distributions/teamindex/teamindex/",
+            json={"name": name, "base_path": name, "repository": repo["pulp_href"]},
+        )
+    )
+    return repo["pulp_href"], admin.get(task["created_resources"][0]).json()
+
+
+def pulp_python_index(admin, name=None):
+    """A pulp_python repository and distribution: returns (repo href, upload url, index url)."""
+    name = name or f"py-{uuid.uuid4().hex[:6]}"
+    repo = admin.post("repositories/python/python/", json={"name": name}).json()
+    admin.ok(
+        admin.post(
+            "distributions/python/pypi/",
+            json={"name": name, "base_path": name, "repository": repo["pulp_href"]},
+        )
+    )
+    api = admin.stack.api_url
+    return repo["pulp_href"], f"{api}/pypi/{name}/legacy/", f"{api}/pypi/{name}/simple/"
+
+
+def corpus(out, projects, versions, prefix):
+    subprocess.run(
+        [sys.executable, str(GENWHEELS), str(out), "--projects", str(projects),
+         "--versions", str(versions), "--prefix", prefix],
+        check=True, capture_output=True,
+    )
+    return sorted(Path(out).glob("*.whl"))
+
+
+def twine(url, username, password, files):
+    result = subprocess.run(
+        [str(BIN / "twine"), "upload", "--non-interactive", "--disable-progress-bar",
+         "--repository-url", url, "-u", username, "-p", password, *map(str, files)],
+        capture_output=True, text=True, env=isolated_env(),
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"twine failed: {result.stdout}{result.stderr}")
+
+
+def ratio(a, b):
+    return f"{a / b:.1f}x" if b else "n/a"

@@ -1,0 +1,159 @@
+"""Upload benchmark: sequential twine uploads, in files per second.
+
+Compares, on one pulpcore stack in one run:
+  - pulp_teamindex, password auth and token auth, into an empty index;
+  - pulp_python's twine endpoint (password auth), measured both as twine sees it and until the
+    last file is actually in the repository (pulp_python answers 202 before it is);
+  - pulp_teamindex into an index that already holds --big files, against the empty index.
+
+    bench/bootstrap && .bench-venv/bin/python bench/uploads.py [--files 200] [--big 50000]
+
+Prints a table and writes bench/results/uploads.json. Each twine run includes twine's own
+start-up (about 0.4 s), the same for every row.
+"""
+
+import argparse
+import json
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from common import (
+    BIN,
+    ROOT,
+    clients,
+    corpus,
+    devstack,
+    pulp_python_index,
+    ratio,
+    start_stack,
+    teamindex,
+    twine,
+)
+
+BULK_LOAD = """
+import hashlib
+from django.db import transaction
+from pulp_teamindex.app.models import PackageFile, TeamIndexRepository
+repo = TeamIndexRepository.objects.get(pk="{repo_pk}")
+with transaction.atomic():
+    for i in range({count}):
+        name = f"bulk{{i:06d}}"
+        PackageFile.objects.create(
+            filename=f"{{name}}-1.0-py3-none-any.whl", name=name, normalized_name=name,
+            version="1.0", packagetype="bdist_wheel", sha256=hashlib.sha256(name.encode()).hexdigest(),
+            size=1000, metadata=b"", metadata_sha256="")
+with repo.new_version() as version:
+    version.add_content(PackageFile.objects.filter(filename__startswith="bulk"))
+print(repo.latest_version().content.count())
+"""
+
+
+def timed_twine(url, user, password, files):
+    began = time.monotonic()
+    twine(url, user, password, files)
+    return time.monotonic() - began
+
+
+def wait_for_count(admin, repo_href, count, timeout=600):
+    """Seconds until the repository's latest version holds `count` units."""
+    began = time.monotonic()
+    while time.monotonic() - began < timeout:
+        latest = admin.get(repo_href).json()["latest_version_href"]
+        found = admin.get(latest).json()["content_summary"]["present"]
+        if sum(v["count"] for v in found.values()) >= count:
+            return time.monotonic() - began
+        time.sleep(0.2)
+    raise SystemExit(f"{repo_href} never reached {count} units")
+
+
+def bulk_load(stack, repo_href, count):
+    repo_pk = repo_href.rstrip("/").rsplit("/", 1)[1]
+    script = BULK_LOAD.format(repo_pk=repo_pk, count=count)
+    result = subprocess.run([str(BIN / "pulpcore-manager"), "shell", "-c", script],
+                            env=stack.env(), capture_output=True, text=True, check=True)
+    return int(result.stdout.strip().splitlines()[-1])
+
+
+def issue_token(publisher, repo_href):
+    return publisher.post(
+        "teamindex/tokens/", json={"name": "bench", "repositories": [repo_href]}
+    ).json()["token"]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--files", type=int, default=200)
+    parser.add_argument("--big", type=int, default=50000)
+    args = parser.parse_args()
+    stack = start_stack("uploads")
+    try:
+        results = run(stack, args.files, args.big)
+    finally:
+        devstack.destroy(stack)
+    report(results)
+
+
+def run(stack, files, big):
+    admin, publisher = clients(stack)
+    work = Path(tempfile.mkdtemp(prefix="bench-corpus-"))
+    sets = {
+        key: corpus(work / key, files // 2, 2, key) for key in ("pw", "tok", "py", "bigidx")
+    }
+    results = {"files": files, "big": big}
+
+    repo, dist = teamindex(admin)
+    results["teamindex_password_s"] = timed_twine(
+        dist["upload_url"], "publisher", publisher.password, sets["pw"]
+    )
+    token = issue_token(publisher, repo)
+    results["teamindex_token_s"] = timed_twine(dist["upload_url"], "__token__", token,
+                                               sets["tok"])
+
+    py_repo, py_upload, _ = pulp_python_index(admin)
+    began = time.monotonic()
+    twine(py_upload, "admin", admin.password, sets["py"])
+    results["pulp_python_twine_s"] = time.monotonic() - began
+    wait_for_count(admin, py_repo, len(sets["py"]))
+    results["pulp_python_installable_s"] = time.monotonic() - began
+
+    big_repo, big_dist = teamindex(admin)
+    if big:
+        began = time.monotonic()
+        results["big_loaded"] = bulk_load(stack, big_repo, big)
+        results["big_load_s"] = time.monotonic() - began
+    big_token = issue_token(publisher, big_repo)
+    results["teamindex_big_token_s"] = timed_twine(
+        big_dist["upload_url"], "__token__", big_token, sets["bigidx"]
+    )
+    return results
+
+
+def report(r):
+    n = r["files"]
+    rate = {k: n / v for k, v in r.items() if k.endswith("_s") and k != "big_load_s"}
+    rows = [
+        ("pulp_teamindex, password", rate["teamindex_password_s"]),
+        ("pulp_teamindex, token", rate["teamindex_token_s"]),
+        ("pulp_python, as twine sees it (202)", rate["pulp_python_twine_s"]),
+        ("pulp_python, until installable", rate["pulp_python_installable_s"]),
+        (f"pulp_teamindex, token, index of {r['big']} files", rate["teamindex_big_token_s"]),
+    ]
+    print(f"\nSequential twine uploads of {n} wheels (files/s, higher is better)")
+    for label, value in rows:
+        print(f"  {label:<48} {value:8.1f}")
+    print("Ratios")
+    print(f"  teamindex (password) / pulp_python installable   "
+          f"{ratio(rate['teamindex_password_s'], rate['pulp_python_installable_s'])}")
+    print(f"  teamindex (password) / pulp_python twine-visible "
+          f"{ratio(rate['teamindex_password_s'], rate['pulp_python_twine_s'])}")
+    print(f"  empty index / {r['big']}-file index (token)           "
+          f"{ratio(rate['teamindex_token_s'], rate['teamindex_big_token_s'])}")
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "uploads.json").write_text(json.dumps({**r, "rates": rate}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
