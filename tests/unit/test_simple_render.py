@@ -85,3 +85,17 @@ def test_project_lists():
         {"name": "A"},
         {"name": "B_Proj"},
     ]
+
+
+def test_yanks_are_rendered_with_their_reason():
+    files = [
+        entry("x-1.0.tar.gz", "1.0", yanked=""),
+        entry("x-2.0.tar.gz", "2.0", yanked='bad "quote" <i>'),
+        entry("x-3.0.tar.gz", "3.0"),
+    ]
+    page = project_page_html("x", files)
+    assert "x-1.0.tar.gz#sha256=" + "ab" * 32 + '" data-yanked>' in page
+    assert 'data-yanked="bad &quot;quote&quot; &lt;i&gt;"' in page
+    assert page.count("data-yanked") == 2
+    doc = json.loads(project_page_json("x", files))
+    assert [f["yanked"] for f in doc["files"]] == [True, 'bad "quote" <i>', False]
