@@ -66,18 +66,41 @@ def pulp_python_index(admin, name=None):
 
 def corpus(out, projects, versions, prefix):
     subprocess.run(
-        [sys.executable, str(GENWHEELS), str(out), "--projects", str(projects),
-         "--versions", str(versions), "--prefix", prefix],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            str(GENWHEELS),
+            str(out),
+            "--projects",
+            str(projects),
+            "--versions",
+            str(versions),
+            "--prefix",
+            prefix,
+        ],
+        check=True,
+        capture_output=True,
     )
     return sorted(Path(out).glob("*.whl"))
 
 
 def twine(url, username, password, files):
     result = subprocess.run(
-        [str(BIN / "twine"), "upload", "--non-interactive", "--disable-progress-bar",
-         "--repository-url", url, "-u", username, "-p", password, *map(str, files)],
-        capture_output=True, text=True, env=isolated_env(),
+        [
+            str(BIN / "twine"),
+            "upload",
+            "--non-interactive",
+            "--disable-progress-bar",
+            "--repository-url",
+            url,
+            "-u",
+            username,
+            "-p",
+            password,
+            *map(str, files),
+        ],
+        capture_output=True,
+        text=True,
+        env=isolated_env(),
     )
     if result.returncode != 0:
         raise SystemExit(f"twine failed: {result.stdout}{result.stderr}")

@@ -14,13 +14,12 @@ start-up (about 0.4 s), the same for every row.
 
 import argparse
 import json
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
+import bulk
 from common import (
-    BIN,
     ROOT,
     clients,
     corpus,
@@ -31,23 +30,6 @@ from common import (
     teamindex,
     twine,
 )
-
-BULK_LOAD = """
-import hashlib
-from django.db import transaction
-from pulp_teamindex.app.models import PackageFile, TeamIndexRepository
-repo = TeamIndexRepository.objects.get(pk="{repo_pk}")
-with transaction.atomic():
-    for i in range({count}):
-        name = f"bulk{{i:06d}}"
-        PackageFile.objects.create(
-            filename=f"{{name}}-1.0-py3-none-any.whl", name=name, normalized_name=name,
-            version="1.0", packagetype="bdist_wheel", sha256=hashlib.sha256(name.encode()).hexdigest(),
-            size=1000, metadata=b"", metadata_sha256="")
-with repo.new_version() as version:
-    version.add_content(PackageFile.objects.filter(filename__startswith="bulk"))
-print(repo.latest_version().content.count())
-"""
 
 
 def timed_twine(url, user, password, files):
@@ -66,14 +48,6 @@ def wait_for_count(admin, repo_href, count, timeout=600):
             return time.monotonic() - began
         time.sleep(0.2)
     raise SystemExit(f"{repo_href} never reached {count} units")
-
-
-def bulk_load(stack, repo_href, count):
-    repo_pk = repo_href.rstrip("/").rsplit("/", 1)[1]
-    script = BULK_LOAD.format(repo_pk=repo_pk, count=count)
-    result = subprocess.run([str(BIN / "pulpcore-manager"), "shell", "-c", script],
-                            env=stack.env(), capture_output=True, text=True, check=True)
-    return int(result.stdout.strip().splitlines()[-1])
 
 
 def issue_token(publisher, repo_href):
@@ -98,9 +72,7 @@ def main():
 def run(stack, files, big):
     admin, publisher = clients(stack)
     work = Path(tempfile.mkdtemp(prefix="bench-corpus-"))
-    sets = {
-        key: corpus(work / key, files // 2, 2, key) for key in ("pw", "tok", "py", "bigidx")
-    }
+    sets = {key: corpus(work / key, files // 2, 2, key) for key in ("pw", "tok", "py", "bigidx")}
     results = {"files": files, "big": big}
 
     repo, dist = teamindex(admin)
@@ -108,8 +80,7 @@ def run(stack, files, big):
         dist["upload_url"], "publisher", publisher.password, sets["pw"]
     )
     token = issue_token(publisher, repo)
-    results["teamindex_token_s"] = timed_twine(dist["upload_url"], "__token__", token,
-                                               sets["tok"])
+    results["teamindex_token_s"] = timed_twine(dist["upload_url"], "__token__", token, sets["tok"])
 
     py_repo, py_upload, _ = pulp_python_index(admin)
     began = time.monotonic()
@@ -121,7 +92,7 @@ def run(stack, files, big):
     big_repo, big_dist = teamindex(admin)
     if big:
         began = time.monotonic()
-        results["big_loaded"] = bulk_load(stack, big_repo, big)
+        results["big_loaded"] = bulk.load(stack, bulk.TEAMINDEX, big_repo, "bulk", big, 1)
         results["big_load_s"] = time.monotonic() - began
     big_token = issue_token(publisher, big_repo)
     results["teamindex_big_token_s"] = timed_twine(
@@ -144,12 +115,18 @@ def report(r):
     for label, value in rows:
         print(f"  {label:<48} {value:8.1f}")
     print("Ratios")
-    print(f"  teamindex (password) / pulp_python installable   "
-          f"{ratio(rate['teamindex_password_s'], rate['pulp_python_installable_s'])}")
-    print(f"  teamindex (password) / pulp_python twine-visible "
-          f"{ratio(rate['teamindex_password_s'], rate['pulp_python_twine_s'])}")
-    print(f"  empty index / {r['big']}-file index (token)           "
-          f"{ratio(rate['teamindex_token_s'], rate['teamindex_big_token_s'])}")
+    print(
+        f"  teamindex (password) / pulp_python installable   "
+        f"{ratio(rate['teamindex_password_s'], rate['pulp_python_installable_s'])}"
+    )
+    print(
+        f"  teamindex (password) / pulp_python twine-visible "
+        f"{ratio(rate['teamindex_password_s'], rate['pulp_python_twine_s'])}"
+    )
+    print(
+        f"  empty index / {r['big']}-file index (token)           "
+        f"{ratio(rate['teamindex_token_s'], rate['teamindex_big_token_s'])}"
+    )
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "uploads.json").write_text(json.dumps({**r, "rates": rate}, indent=2))

@@ -9,3 +9,9 @@ class PulpTeamIndexPluginAppConfig(PulpPluginAppConfig):
     version = "0.1.0.dev0"
     python_package_name = "pulp-teamindex"
     domain_compatible = True
+
+    def ready(self):
+        super().ready()
+        from . import signals
+
+        signals.connect()

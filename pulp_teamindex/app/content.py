@@ -1,27 +1,57 @@
-"""Simple repository API routes added to pulpcore's content app.
+"""Simple repository API in pulpcore's content app.
 
 pulpcore imports this module before it adds its catch-all route, so `<base_path>/simple/...`
-reaches these handlers first. Paths under a distribution that is not a team index go on to
+reaches `simple_api` first; paths under a distribution that is not a team index go on to
 pulpcore's own handler unchanged.
+
+The hot path is the middleware `serve_from_memory`, placed in front of pulpcore's middlewares:
+for an index without a content guard, whose serving version and page are already in memory,
+it answers without a thread hop, an authentication pass or a database query. Everything else
+(first request, guarded index, cache miss, change feed down) takes the full path.
 """
+
+import asyncio
+import re
 
 from aiohttp import web
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from pulpcore.plugin.content import Handler, app
 
-from . import simple_pages
+from . import change_feed, simple_pages
 from .distfiles import normalize_name
 from .endpoints import SIMPLE_DIR
 from .models import TeamIndexDistribution
 from .negotiation import choose_content_type
+from .page_cache import MISSING, PageCache
+from .route_table import Route, RouteTable
 
 _core = Handler()
-_pages = simple_pages.PageCache()
+_pages = PageCache()
+_routes = RouteTable()
 _SIMPLE = SIMPLE_DIR.rstrip("/")
+_PREFIX = settings.CONTENT_PATH_PREFIX
+_SIMPLE_PATH = re.compile(r"^(?P<base>.+?)/" + _SIMPLE + r"(?:/(?P<project>[^/]*))?/?$")
+NOT_ACCEPTABLE = (
+    "Ask for application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html "
+    "or text/html.\n"
+)
+
+
+@web.middleware
+async def serve_from_memory(request, handler):
+    if request.method != "GET" or settings.DOMAIN_ENABLED:
+        return await handler(request)
+    rel = request.path[len(_PREFIX) :] if request.path.startswith(_PREFIX) else None
+    match = _SIMPLE_PATH.match(rel) if rel else None
+    route = _routes.get(match["base"]) if match else None
+    if route is None or route.guarded:
+        return await handler(request)
+    return await _respond(request, route, match["project"] or None)
 
 
 async def simple_api(request):
+    """The full path: find the distribution, check its content guard, remember the route."""
     path = request.match_info["path"]
     distribution = await sync_to_async(Handler._match_distribution)(path)
     rel_path = path.strip("/")[len(distribution.base_path) :].strip("/")
@@ -31,43 +61,58 @@ async def simple_api(request):
     await sync_to_async(Handler._permit)(request, distribution)
     if len(parts) > 2:
         raise web.HTTPNotFound(text="Not a simple API page.\n")
+    route = await sync_to_async(_route_of)(distribution)
+    _routes.put(route)
+    return await _respond(request, route, parts[1] if len(parts) == 2 else None)
+
+
+def _route_of(distribution):
+    version = distribution.serving_version()
+    return Route(
+        base_path=distribution.base_path,
+        version_pk=version.pk if version else None,
+        guarded=distribution.content_guard_id is not None,
+    )
+
+
+async def _respond(request, route, project):
     if not request.path.endswith("/"):
         raise web.HTTPMovedPermanently(request.path + "/")
-    project = parts[1] if len(parts) == 2 else None
     if project is not None and project != normalize_name(project):
         prefix = request.path[: -len(project) - 1]
         raise web.HTTPMovedPermanently(f"{prefix}{normalize_name(project)}/")
     content_type = choose_content_type(request.headers.get("Accept"))
     if content_type is None:
-        raise web.HTTPNotAcceptable(
-            text="Ask for application/vnd.pypi.simple.v1+json, "
-            "application/vnd.pypi.simple.v1+html or text/html.\n"
-        )
-    page = await _page_for(distribution, project, content_type)
+        raise web.HTTPNotAcceptable(text=NOT_ACCEPTABLE)
+    page = await _page_for(route.version_pk, project, content_type)
     headers = {"Vary": "Accept", "ETag": page.etag, "Cache-Control": "max-age=0, must-revalidate"}
     if page.etag in request.headers.get("If-None-Match", ""):
         return web.Response(status=304, headers=headers)
-    return web.Response(
-        body=page.body, headers=headers, content_type=content_type.split(";")[0], charset="utf-8"
-    )
+    return web.Response(body=page.body, headers=headers, content_type=content_type, charset="utf-8")
 
 
-async def _page_for(distribution, project, content_type):
-    version = await sync_to_async(distribution.serving_version)()
-    if version is None:
+async def _page_for(version_pk, project, content_type):
+    if version_pk is None:
         raise web.HTTPNotFound(text="This index has no content yet.\n")
-    key = (version.pk, project, content_type)
+    key = (version_pk, project, content_type)
     page = _pages.get(key)
     if page is None:
-        if project is None:
-            page = await sync_to_async(simple_pages.project_list)(version, content_type)
-        else:
-            page = await sync_to_async(simple_pages.project_detail)(version, project, content_type)
-        if page is None:
-            raise web.HTTPNotFound(text=f"No project named {project!r} in this index.\n")
+        page = await sync_to_async(simple_pages.render)(version_pk, project, content_type)
         _pages.put(key, page)
+    if page is MISSING:
+        raise web.HTTPNotFound(text=f"No project named {project!r} in this index.\n")
     return page
 
 
-_PREFIX = settings.CONTENT_PATH_PREFIX + ("{pulp_domain}/" if settings.DOMAIN_ENABLED else "")
-app.add_routes([web.get(_PREFIX + r"{path:.+/" + _SIMPLE + r"(?:/[^/]*)?/?}", simple_api)])
+async def _follow_changes(_app):
+    task = asyncio.create_task(change_feed.listen(_routes.clear, _routes.connected, _routes.lost))
+    yield
+    task.cancel()
+
+
+_DOMAIN = "{pulp_domain}/" if settings.DOMAIN_ENABLED else ""
+app.add_routes(
+    [web.get(_PREFIX + _DOMAIN + r"{path:.+/" + _SIMPLE + r"(?:/[^/]*)?/?}", simple_api)]
+)
+app.middlewares.insert(0, serve_from_memory)
+app.cleanup_ctx.append(_follow_changes)

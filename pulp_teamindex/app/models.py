@@ -19,6 +19,7 @@ from pulpcore.plugin.models import (
 )
 from pulpcore.plugin.util import get_domain_pk
 
+from .change_feed import notify_changed
 from .distfiles import SDIST, WHEEL
 
 log = getLogger(__name__)
@@ -109,6 +110,11 @@ class TeamIndexRepository(Repository, AutoAddObjPermsMixin):
             ("manage_roles_teamindexrepository", "Can manage roles on team index repositories"),
             ("repair_teamindexrepository", "Can repair repository versions"),
         ]
+
+    def on_new_version(self, version):
+        """Content apps serve the newest version from memory: tell them it changed."""
+        super().on_new_version(version)
+        notify_changed()
 
     def finalize_new_version(self, new_version):
         """Refuse a version in which a filename of this index would change bytes, and keep one

@@ -6,13 +6,12 @@ makes a new version, costs only the pages that are asked for afterwards.
 """
 
 import hashlib
-from collections import OrderedDict
-from dataclasses import dataclass
 
-from . import simple_render as render
+from pulpcore.plugin.models import RepositoryVersion
+
+from . import simple_render
 from .models import PACKAGES_DIR, Yank, members_of, packages_in
-
-MAX_CACHED_PAGES = 4096
+from .page_cache import MISSING, Page
 
 _FILE_FIELDS = (
     "filename",
@@ -26,30 +25,12 @@ _FILE_FIELDS = (
 )
 
 
-@dataclass(frozen=True)
-class Page:
-    body: bytes
-    etag: str
-
-
-class PageCache:
-    """A bounded LRU of rendered pages; used from the event loop only."""
-
-    def __init__(self, limit=MAX_CACHED_PAGES):
-        self._pages = OrderedDict()
-        self._limit = limit
-
-    def get(self, key):
-        page = self._pages.get(key)
-        if page is not None:
-            self._pages.move_to_end(key)
-        return page
-
-    def put(self, key, page):
-        self._pages[key] = page
-        self._pages.move_to_end(key)
-        while len(self._pages) > self._limit:
-            self._pages.popitem(last=False)
+def render(version_pk, project, content_type):
+    """The page for `project` (the project list when None) of a version, or MISSING."""
+    version = RepositoryVersion.objects.get(pk=version_pk)
+    if project is None:
+        return project_list(version, content_type)
+    return project_detail(version, project, content_type) or MISSING
 
 
 def _page(text):
@@ -63,9 +44,9 @@ def project_list(version, content_type):
     rows = packages_in(version).order_by("normalized_name", "pulp_created")
     for normalized, name in rows.values_list("normalized_name", "name"):
         projects.setdefault(normalized, name)
-    if content_type == render.JSON_TYPE:
-        return _page(render.project_list_json(projects))
-    return _page(render.project_list_html(projects))
+    if content_type == simple_render.JSON_TYPE:
+        return _page(simple_render.project_list_json(projects))
+    return _page(simple_render.project_list_html(projects))
 
 
 def project_detail(version, normalized_name, content_type):
@@ -80,15 +61,15 @@ def project_detail(version, normalized_name, content_type):
         .values_list("filename", "reason")
     )
     files = [_entry(row, yanks.get(row["filename"])) for row in rows]
-    if content_type == render.JSON_TYPE:
-        return _page(render.project_page_json(normalized_name, files))
-    return _page(render.project_page_html(display_name, files))
+    if content_type == simple_render.JSON_TYPE:
+        return _page(simple_render.project_page_json(normalized_name, files))
+    return _page(simple_render.project_page_html(display_name, files))
 
 
 def _entry(row, yanked):
     """File URLs are relative to the project page (`<base>/simple/<name>/`), so the index
     works behind any proxy or host name without knowing its own origin."""
-    return render.FileEntry(
+    return simple_render.FileEntry(
         filename=row["filename"],
         url=f"../../{PACKAGES_DIR}{row['filename']}",
         sha256=row["sha256"],

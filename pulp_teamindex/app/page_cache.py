@@ -1,0 +1,43 @@
+"""Rendered simple API pages, kept in the content app's memory, bounded in bytes."""
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+MAX_CACHED_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Page:
+    body: bytes
+    etag: str
+
+
+MISSING = Page(body=b"", etag="")  # a project the version does not have: a cached 404
+
+
+class PageCache:
+    """An LRU of rendered pages bounded in bytes; used from the event loop only."""
+
+    def __init__(self, max_bytes=MAX_CACHED_BYTES):
+        self._pages = OrderedDict()
+        self._max_bytes = max_bytes
+        self.size = 0
+
+    def get(self, key):
+        page = self._pages.get(key)
+        if page is not None:
+            self._pages.move_to_end(key)
+        return page
+
+    def put(self, key, page):
+        if (old := self._pages.pop(key, None)) is not None:
+            self.size -= _cost(old)
+        self._pages[key] = page
+        self.size += _cost(page)
+        while self.size > self._max_bytes and self._pages:
+            _key, evicted = self._pages.popitem(last=False)
+            self.size -= _cost(evicted)
+
+
+def _cost(page):
+    return len(page.body) + 200

@@ -1,0 +1,53 @@
+"""Which repository version each team index serves, remembered in the content app.
+
+Filled on the first request for an index, emptied whenever the change feed reports a change,
+and not used at all while the change feed is disconnected: memory is only trusted while it
+can be told that it is stale. Entries also expire after `ttl` seconds, a safety net for
+changes that send no notification (say, a content guard edited in the database by hand).
+"""
+
+import time
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Route:
+    base_path: str
+    version_pk: object  # None: the index has no version to serve yet
+    guarded: bool  # a content guard must check every request
+
+
+class RouteTable:
+    def __init__(self, ttl=60.0, clock=time.monotonic):
+        self._routes = {}
+        self._ttl = ttl
+        self._clock = clock
+        self.trusted = False
+
+    def get(self, base_path):
+        """The remembered route of the index at `base_path`, if still valid."""
+        if not self.trusted:
+            return None
+        entry = self._routes.get(base_path)
+        if entry is None:
+            return None
+        route, expires = entry
+        if expires <= self._clock():
+            del self._routes[base_path]
+            return None
+        return route
+
+    def put(self, route):
+        if self.trusted:
+            self._routes[route.base_path] = (route, self._clock() + self._ttl)
+
+    def clear(self):
+        self._routes.clear()
+
+    def connected(self):
+        self.clear()
+        self.trusted = True
+
+    def lost(self):
+        self.trusted = False
+        self.clear()

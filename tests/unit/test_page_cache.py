@@ -1,0 +1,23 @@
+from pulp_teamindex.app.page_cache import Page, PageCache
+
+
+def page(n):
+    return Page(body=b"x" * n, etag=str(n))
+
+
+def test_cache_is_bounded_in_bytes_and_evicts_least_recently_used():
+    cache = PageCache(max_bytes=3 * (1000 + 200))
+    for key in "abc":
+        cache.put(key, page(1000))
+    assert cache.get("a") is not None  # a is now the most recently used
+    cache.put("d", page(1000))
+    assert cache.get("b") is None
+    assert all(cache.get(k) is not None for k in "acd")
+    assert cache.size <= 3 * 1200
+
+
+def test_replacing_a_key_does_not_leak_size():
+    cache = PageCache()
+    cache.put("a", page(10))
+    cache.put("a", page(20))
+    assert cache.size == 220

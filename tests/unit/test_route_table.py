@@ -1,0 +1,41 @@
+from pulp_teamindex.app.route_table import Route, RouteTable
+
+
+class Clock:
+    now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_routes_are_used_only_while_the_change_feed_is_connected():
+    table = RouteTable()
+    route = Route("team-a", "v1", guarded=False)
+    table.put(route)
+    assert table.get("team-a") is None  # not trusted yet: nothing is remembered
+    table.connected()
+    table.put(route)
+    assert table.get("team-a") == route
+    table.lost()
+    assert table.get("team-a") is None
+    table.connected()
+    assert table.get("team-a") is None  # reconnecting starts from empty
+
+
+def test_a_change_forgets_everything():
+    table = RouteTable()
+    table.connected()
+    table.put(Route("team-a", "v1", guarded=False))
+    table.clear()
+    assert table.get("team-a") is None
+
+
+def test_routes_expire():
+    clock = Clock()
+    table = RouteTable(ttl=5, clock=clock)
+    table.connected()
+    table.put(Route("team-a", "v1", guarded=False))
+    clock.now += 4.9
+    assert table.get("team-a") is not None
+    clock.now += 0.2
+    assert table.get("team-a") is None
