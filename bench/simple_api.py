@@ -114,6 +114,7 @@ error_log {work}/nginx-error.log;
 events {{ worker_connections 1024; }}
 http {{
   access_log off;
+  types {{ text/html html; }}
   default_type application/octet-stream;
   server {{
     listen 127.0.0.1:{port};
@@ -176,6 +177,7 @@ def content_app_rss_mb(stack):
 def run(stack, args):
     admin, publisher = clients(stack)
     work = Path(tempfile.mkdtemp(prefix="bench-simple-"))
+    work.chmod(0o755)  # nginx workers run as www-data
     r = {"duration_s": args.duration}
 
     # the same 31-project dependency chain on all three servers

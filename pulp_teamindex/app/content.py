@@ -18,10 +18,10 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from pulpcore.plugin.content import Handler, app
 
-from . import change_feed, simple_pages
+from . import change_feed, served_files, simple_pages
 from .distfiles import normalize_name
 from .endpoints import SIMPLE_DIR
-from .models import TeamIndexDistribution
+from .models import METADATA_SUFFIX, PACKAGES_DIR, TeamIndexDistribution
 from .negotiation import choose_content_type
 from .page_cache import MISSING, PageCache
 from .route_table import Route, RouteTable
@@ -32,6 +32,7 @@ _routes = RouteTable()
 _SIMPLE = SIMPLE_DIR.rstrip("/")
 _PREFIX = settings.CONTENT_PATH_PREFIX
 _SIMPLE_PATH = re.compile(r"^(?P<base>.+?)/" + _SIMPLE + r"(?:/(?P<project>[^/]*))?/?$")
+_FILE_PATH = re.compile(r"^(?P<base>.+?)/" + PACKAGES_DIR + r"(?P<filename>[^/]+)$")
 NOT_ACCEPTABLE = (
     "Ask for application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html "
     "or text/html.\n"
@@ -42,12 +43,18 @@ NOT_ACCEPTABLE = (
 async def serve_from_memory(request, handler):
     if request.method != "GET" or settings.DOMAIN_ENABLED:
         return await handler(request)
-    rel = request.path[len(_PREFIX) :] if request.path.startswith(_PREFIX) else None
-    match = _SIMPLE_PATH.match(rel) if rel else None
-    route = _routes.get(match["base"]) if match else None
-    if route is None or route.guarded:
-        return await handler(request)
-    return await _respond(request, route, match["project"] or None)
+    rel = request.path[len(_PREFIX) :] if request.path.startswith(_PREFIX) else ""
+    if match := _SIMPLE_PATH.match(rel):
+        route = _routes.get(match["base"])
+        if route is not None and not route.guarded:
+            return await _respond(request, route, match["project"] or None)
+    elif match := _FILE_PATH.match(rel):
+        route = _routes.get(match["base"])
+        if route is not None and not route.guarded:
+            response = await _file_response(route, match["filename"])
+            if response is not None:
+                return response
+    return await handler(request)
 
 
 async def simple_api(request):
@@ -89,6 +96,29 @@ async def _respond(request, route, project):
     if page.etag in request.headers.get("If-None-Match", ""):
         return web.Response(status=304, headers=headers)
     return web.Response(body=page.body, headers=headers, content_type=content_type, charset="utf-8")
+
+
+async def _file_response(route, name):
+    """A wheel or sdist (sendfile from local storage) or its PEP 658 metadata; None hands the
+    request to pulpcore (first request for an index, or non-local storage)."""
+    want_metadata = name.endswith(METADATA_SUFFIX)
+    filename = name[: -len(METADATA_SUFFIX)] if want_metadata else name
+    key = ("file", route.version_pk, filename)
+    served = _pages.get(key)
+    if served is None:
+        if route.version_pk is None:
+            raise web.HTTPNotFound()
+        served = await sync_to_async(served_files.lookup)(route.version_pk, filename) or MISSING
+        _pages.put(key, served)
+    if served is MISSING:
+        raise web.HTTPNotFound()
+    if want_metadata:
+        if served.metadata is None:
+            raise web.HTTPNotFound()
+        return web.Response(body=served.metadata, content_type="text/plain")
+    if served.path is None:
+        return None
+    return web.FileResponse(served.path, headers={"Content-Type": "application/octet-stream"})
 
 
 async def _page_for(version_pk, project, content_type):

@@ -1,4 +1,5 @@
-"""Rendered simple API pages, kept in the content app's memory, bounded in bytes."""
+"""Rendered simple API pages (and facts about served files), kept in the content app's memory,
+bounded in bytes."""
 
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -11,12 +12,16 @@ class Page:
     body: bytes
     etag: str
 
+    @property
+    def cost(self):
+        return len(self.body) + 200
+
 
 MISSING = Page(body=b"", etag="")  # a project the version does not have: a cached 404
 
 
 class PageCache:
-    """An LRU of rendered pages bounded in bytes; used from the event loop only."""
+    """An LRU bounded by the `cost` (bytes) of its values; used from the event loop only."""
 
     def __init__(self, max_bytes=MAX_CACHED_BYTES):
         self._pages = OrderedDict()
@@ -31,13 +36,9 @@ class PageCache:
 
     def put(self, key, page):
         if (old := self._pages.pop(key, None)) is not None:
-            self.size -= _cost(old)
+            self.size -= old.cost
         self._pages[key] = page
-        self.size += _cost(page)
+        self.size += page.cost
         while self.size > self._max_bytes and self._pages:
             _key, evicted = self._pages.popitem(last=False)
-            self.size -= _cost(evicted)
-
-
-def _cost(page):
-    return len(page.body) + 200
+            self.size -= evicted.cost

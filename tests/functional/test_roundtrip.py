@@ -204,3 +204,32 @@ def test_yank_of_unknown_file_is_a_clear_400(index, publisher):
     )
     assert response.status_code == 400
     assert "nope-1.0.tar.gz" in response.text
+
+
+def test_files_and_metadata_are_served_exactly_and_follow_changes(corpus, index, publisher, admin):
+    target = wheel(corpus, 0)
+    assert twine_upload(index, publisher, target).returncode == 0
+    page_url = index["distribution"]["index_url"] + "synth-p00000/"
+    file_url = urljoin(page_url, f"../../packages/{target.name}")
+    with zipfile.ZipFile(target) as zf:
+        metadata = zf.read("synth_p00000-1.0.0.dist-info/METADATA")
+    for _ in range(3):  # the first request resolves the index; later ones come from memory
+        assert requests.get(page_url, timeout=30).status_code == 200
+        got = requests.get(file_url, timeout=30)
+        assert got.status_code == 200
+        assert got.content == target.read_bytes()
+        assert requests.get(file_url + ".metadata", timeout=30).content == metadata
+        assert (
+            requests.get(urljoin(page_url, "../../packages/nope.whl"), timeout=30).status_code
+            == 404
+        )
+
+    unit = admin.get("content/teamindex/packages/", params={"filename": target.name}).json()
+    publisher.ok(
+        publisher.post(
+            index["repository"]["pulp_href"] + "modify/",
+            json={"remove_content_units": [unit["results"][0]["pulp_href"]]},
+        )
+    )
+    assert requests.get(file_url, timeout=30).status_code == 404
+    assert requests.get(page_url, timeout=30).status_code == 404
