@@ -17,15 +17,16 @@ RECONNECT_DELAY = 1.0
 log = logging.getLogger(__name__)
 
 
-def notify_changed():
+def notify_changed(payload=""):
     """Queue the notification in the current transaction (sent on commit, dropped on
-    rollback), or send it now in autocommit mode."""
+    rollback), or send it now in autocommit mode. An empty payload means "some index's
+    distribution changed"; a new version sends `freshness.message(...)`."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_notify(%s, '')", [CHANNEL])
+        cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, payload])
 
 
 async def listen(on_change, on_connected, on_lost):
-    """Call `on_change()` for every notification, forever, reconnecting after failures.
+    """Call `on_change(payload)` for every notification, forever, reconnecting after failures.
 
     `on_connected` and `on_lost` bracket the time notifications can be trusted: while the
     connection is down the caller must not serve from memory.
@@ -40,8 +41,8 @@ async def listen(on_change, on_connected, on_lost):
             async with await psycopg.AsyncConnection.connect(**params, autocommit=True) as conn:
                 await conn.execute(f"LISTEN {CHANNEL}")
                 on_connected()
-                async for _notify in conn.notifies():
-                    on_change()
+                async for notification in conn.notifies():
+                    on_change(notification.payload)
         except asyncio.CancelledError:
             raise
         except Exception:  # any failure: stop trusting memory, reconnect  # noqa: BLE001

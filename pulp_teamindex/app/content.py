@@ -19,16 +19,18 @@ from django.conf import settings
 from pulpcore.plugin.content import Handler, app
 
 from . import change_feed, served_files, simple_pages
-from .distfiles import normalize_name
+from .distfiles import InvalidDistribution, normalize_name, parse_filename
 from .endpoints import SIMPLE_DIR
+from .freshness import Freshness
 from .models import METADATA_SUFFIX, PACKAGES_DIR, TeamIndexDistribution
 from .negotiation import choose_content_type
-from .page_cache import MISSING, PageCache
+from .page_cache import MISSING, Cached, PageCache
 from .route_table import Route, RouteTable
 
 _core = Handler()
 _pages = PageCache()
 _routes = RouteTable()
+_freshness = Freshness()
 _SIMPLE = SIMPLE_DIR.rstrip("/")
 _PREFIX = settings.CONTENT_PATH_PREFIX
 _SIMPLE_PATH = re.compile(r"^(?P<base>.+?)/" + _SIMPLE + r"(?:/(?P<project>[^/]*))?/?$")
@@ -77,9 +79,31 @@ def _route_of(distribution):
     version = distribution.serving_version()
     return Route(
         base_path=distribution.base_path,
+        repository_pk=str(version.repository_id) if version else "",
         version_pk=version.pk if version else None,
+        version_number=version.number if version else 0,
+        pinned=distribution.repository_id is None,
         guarded=distribution.content_guard_id is not None,
     )
+
+
+def _cached(route, kind, name, project):
+    """A remembered value for `route`, if still exact: a pinned version never changes; the
+    latest version's values hold until a change touches their project."""
+    if route.pinned:
+        entry = _pages.get((kind, route.version_pk, name))
+        return entry.value if entry else None
+    entry = _pages.get((kind, route.repository_pk, name))
+    if entry and _freshness.valid(
+        route.repository_pk, project, entry.rendered_at, route.version_number
+    ):
+        return entry.value
+    return None
+
+
+def _remember(route, kind, name, value):
+    owner = route.version_pk if route.pinned else route.repository_pk
+    _pages.put((kind, owner, name), Cached(value, route.version_number))
 
 
 async def _respond(request, route, project):
@@ -91,7 +115,7 @@ async def _respond(request, route, project):
     content_type = choose_content_type(request.headers.get("Accept"))
     if content_type is None:
         raise web.HTTPNotAcceptable(text=NOT_ACCEPTABLE)
-    page = await _page_for(route.version_pk, project, content_type)
+    page = await _page_for(route, project, content_type)
     headers = {"Vary": "Accept", "ETag": page.etag, "Cache-Control": "max-age=0, must-revalidate"}
     if page.etag in request.headers.get("If-None-Match", ""):
         return web.Response(status=304, headers=headers)
@@ -103,13 +127,16 @@ async def _file_response(route, name):
     request to pulpcore (first request for an index, or non-local storage)."""
     want_metadata = name.endswith(METADATA_SUFFIX)
     filename = name[: -len(METADATA_SUFFIX)] if want_metadata else name
-    key = ("file", route.version_pk, filename)
-    served = _pages.get(key)
+    try:
+        project = parse_filename(filename)[1]
+    except InvalidDistribution:
+        raise web.HTTPNotFound() from None
+    served = _cached(route, "file", filename, project)
     if served is None:
         if route.version_pk is None:
             raise web.HTTPNotFound()
         served = await sync_to_async(served_files.lookup)(route.version_pk, filename) or MISSING
-        _pages.put(key, served)
+        _remember(route, "file", filename, served)
     if served is MISSING:
         raise web.HTTPNotFound()
     if want_metadata:
@@ -121,21 +148,32 @@ async def _file_response(route, name):
     return web.FileResponse(served.path, headers={"Content-Type": "application/octet-stream"})
 
 
-async def _page_for(version_pk, project, content_type):
-    if version_pk is None:
+async def _page_for(route, project, content_type):
+    if route.version_pk is None:
         raise web.HTTPNotFound(text="This index has no content yet.\n")
-    key = (version_pk, project, content_type)
-    page = _pages.get(key)
+    name = (project, content_type)
+    page = _cached(route, "page", name, project)
     if page is None:
-        page = await sync_to_async(simple_pages.render)(version_pk, project, content_type)
-        _pages.put(key, page)
+        page = await sync_to_async(simple_pages.render)(route.version_pk, project, content_type)
+        _remember(route, "page", name, page)
     if page is MISSING:
         raise web.HTTPNotFound(text=f"No project named {project!r} in this index.\n")
     return page
 
 
+def _changed(payload):
+    _freshness.record(payload)
+    _routes.clear()
+
+
+def _feed_lost():
+    _routes.lost()
+    _pages.clear()
+    _freshness.forget()
+
+
 async def _follow_changes(_app):
-    task = asyncio.create_task(change_feed.listen(_routes.clear, _routes.connected, _routes.lost))
+    task = asyncio.create_task(change_feed.listen(_changed, _routes.connected, _feed_lost))
     yield
     task.cancel()
 

@@ -20,7 +20,8 @@ from pulpcore.plugin.models import (
 from pulpcore.plugin.util import get_domain_pk
 
 from .change_feed import notify_changed
-from .distfiles import SDIST, WHEEL
+from .distfiles import SDIST, WHEEL, InvalidDistribution, parse_filename
+from .freshness import message
 
 log = getLogger(__name__)
 
@@ -112,9 +113,10 @@ class TeamIndexRepository(Repository, AutoAddObjPermsMixin):
         ]
 
     def on_new_version(self, version):
-        """Content apps serve the newest version from memory: tell them it changed."""
+        """Content apps serve the newest version from memory: tell them which projects
+        changed, so they re-render only those."""
         super().on_new_version(version)
-        notify_changed()
+        notify_changed(message(self.pk, version.number, touched_projects(version)))
 
     def finalize_new_version(self, new_version):
         """Refuse a version in which a filename of this index would change bytes, and keep one
@@ -153,6 +155,24 @@ def refuse_filename_reuse(repository, new_version):
             f"File already exists: {clash} is already in this index with different content. "
             "A published filename can never change; release a new version instead."
         )
+
+
+def touched_projects(version):
+    """Normalized names of the projects whose files or yanks `version` added or removed, or
+    None when that cannot be told (then every page of the index is re-rendered)."""
+    changed = Content.objects.filter(
+        Q(version_memberships__version_added=version)
+        | Q(version_memberships__version_removed=version)
+    ).values("pk")
+    projects = set(
+        PackageFile.objects.filter(pk__in=changed).values_list("normalized_name", flat=True)
+    )
+    for filename in Yank.objects.filter(pk__in=changed).values_list("filename", flat=True):
+        try:
+            projects.add(parse_filename(filename)[1])
+        except InvalidDistribution:
+            return None
+    return projects
 
 
 def replace_older_yanks(new_version):

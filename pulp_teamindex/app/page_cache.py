@@ -17,6 +17,18 @@ class Page:
         return len(self.body) + 200
 
 
+@dataclass(frozen=True)
+class Cached:
+    """A cached value and the version number it was computed at."""
+
+    value: object
+    rendered_at: int
+
+    @property
+    def cost(self):
+        return self.value.cost
+
+
 MISSING = Page(body=b"", etag="")  # a project the version does not have: a cached 404
 
 
@@ -42,3 +54,7 @@ class PageCache:
         while self.size > self._max_bytes and self._pages:
             _key, evicted = self._pages.popitem(last=False)
             self.size -= evicted.cost
+
+    def clear(self):
+        self._pages.clear()
+        self.size = 0

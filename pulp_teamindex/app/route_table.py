@@ -13,7 +13,10 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Route:
     base_path: str
+    repository_pk: str
     version_pk: object  # None: the index has no version to serve yet
+    version_number: int
+    pinned: bool  # serves a fixed version (or publication), not the latest
     guarded: bool  # a content guard must check every request
 
 

@@ -10,7 +10,7 @@ class Clock:
 
 def test_routes_are_used_only_while_the_change_feed_is_connected():
     table = RouteTable()
-    route = Route("team-a", "v1", guarded=False)
+    route = route_a()
     table.put(route)
     assert table.get("team-a") is None  # not trusted yet: nothing is remembered
     table.connected()
@@ -25,7 +25,7 @@ def test_routes_are_used_only_while_the_change_feed_is_connected():
 def test_a_change_forgets_everything():
     table = RouteTable()
     table.connected()
-    table.put(Route("team-a", "v1", guarded=False))
+    table.put(route_a())
     table.clear()
     assert table.get("team-a") is None
 
@@ -34,8 +34,12 @@ def test_routes_expire():
     clock = Clock()
     table = RouteTable(ttl=5, clock=clock)
     table.connected()
-    table.put(Route("team-a", "v1", guarded=False))
+    table.put(route_a())
     clock.now += 4.9
     assert table.get("team-a") is not None
     clock.now += 0.2
     assert table.get("team-a") is None
+
+
+def route_a():
+    return Route("team-a", "r1", "v1", 1, pinned=False, guarded=False)

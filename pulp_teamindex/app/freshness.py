@@ -1,0 +1,61 @@
+"""Whether a page rendered at one version of an index still holds at a later one.
+
+Each change feed message names a repository, the version number it created and the projects
+that version touched (or None: anything may have changed). A page of project P rendered at
+version R is still exact at version V >= R unless some version in (R, V] touched P. Pages of
+untouched projects therefore survive uploads: publishing one file re-renders one project.
+"""
+
+import json
+
+MAX_NAMED_PROJECTS = 200
+
+
+def message(repository_pk, number, projects):
+    """The change feed payload for a new version (kept under PostgreSQL's 8000-byte limit)."""
+    names = sorted(projects) if projects is not None else None
+    if names is not None and len(names) > MAX_NAMED_PROJECTS:
+        names = None
+    return json.dumps({"r": str(repository_pk), "v": number, "p": names}, separators=(",", ":"))
+
+
+class Freshness:
+    def __init__(self):
+        self._touched = {}  # (repository, project) -> last version number that touched it
+        self._everything = {}  # repository -> last version number that touched everything
+        self._any = {}  # repository -> last version number that touched any project
+
+    def record(self, payload):
+        """Take in one change feed message; a message that is not ours changes nothing."""
+        try:
+            data = json.loads(payload)
+            repository, number, projects = data["r"], int(data["v"]), data["p"]
+        except (ValueError, KeyError, TypeError):
+            return
+        self._any[repository] = max(number, self._any.get(repository, 0))
+        if projects is None:
+            self._everything[repository] = max(number, self._everything.get(repository, 0))
+            return
+        for project in projects:
+            key = (repository, project)
+            self._touched[key] = max(number, self._touched.get(key, 0))
+
+    def valid(self, repository, project, rendered_at, serving):
+        """True if a page of `project` rendered at version `rendered_at` is exact at `serving`.
+
+        `project` None is the project list, which any change may alter.
+        """
+        if rendered_at > serving:
+            return False
+        if project is None:
+            last = self._any.get(repository, 0)
+        else:
+            last = max(
+                self._everything.get(repository, 0), self._touched.get((repository, project), 0)
+            )
+        return last <= rendered_at
+
+    def forget(self):
+        self._touched.clear()
+        self._everything.clear()
+        self._any.clear()

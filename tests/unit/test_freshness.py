@@ -1,0 +1,50 @@
+import json
+
+from pulp_teamindex.app.freshness import MAX_NAMED_PROJECTS, Freshness, message
+
+
+def test_pages_of_untouched_projects_survive_new_versions():
+    f = Freshness()
+    f.record(message("r1", 5, {"a"}))
+    assert f.valid("r1", "b", rendered_at=3, serving=5)  # b untouched since 3
+    assert not f.valid("r1", "a", rendered_at=3, serving=5)  # a changed at 5
+    assert f.valid("r1", "a", rendered_at=5, serving=5)
+    assert f.valid("r2", "a", rendered_at=3, serving=5)  # another index
+
+
+def test_project_list_follows_any_change():
+    f = Freshness()
+    f.record(message("r1", 4, {"a"}))
+    assert not f.valid("r1", None, rendered_at=3, serving=4)
+    assert f.valid("r1", None, rendered_at=4, serving=4)
+
+
+def test_unknown_scope_invalidates_the_whole_index():
+    f = Freshness()
+    f.record(message("r1", 7, None))
+    assert not f.valid("r1", "z", rendered_at=6, serving=7)
+    assert f.valid("r1", "z", rendered_at=7, serving=7)
+
+
+def test_a_page_is_never_valid_for_an_older_version():
+    assert not Freshness().valid("r1", "a", rendered_at=5, serving=4)
+
+
+def test_large_changes_are_sent_as_unknown_scope():
+    payload = json.loads(message("r1", 2, {f"p{i}" for i in range(MAX_NAMED_PROJECTS + 1)}))
+    assert payload["p"] is None
+    assert len(message("r1", 2, {"x" * 30 for _ in range(1)})) < 8000
+
+
+def test_foreign_or_broken_messages_are_ignored():
+    f = Freshness()
+    for payload in ("", "not json", '{"r": "r1"}', "[]"):
+        f.record(payload)
+    assert f.valid("r1", "a", rendered_at=1, serving=1)
+
+
+def test_forget_resets():
+    f = Freshness()
+    f.record(message("r1", 9, {"a"}))
+    f.forget()
+    assert f.valid("r1", "a", rendered_at=1, serving=9)
