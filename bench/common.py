@@ -38,16 +38,10 @@ def clients(stack):
 
 
 def teamindex(admin, name=None):
-    """A team index: returns (repository href, distribution dict)."""
+    """A team index, made in one call: returns (repository href, distribution dict)."""
     name = name or f"team-{uuid.uuid4().hex[:6]}"
     repo = admin.post("repositories/teamindex/teamindex/", json={"name": name}).json()
-    task = admin.ok(
-        admin.post(
-            "distributions/teamindex/teamindex/",
-            json={"name": name, "base_path": name, "repository": repo["pulp_href"]},
-        )
-    )
-    return repo["pulp_href"], admin.get(task["created_resources"][0]).json()
+    return repo["pulp_href"], admin.get(repo["distribution"]).json()
 
 
 def pulp_python_index(admin, name=None):

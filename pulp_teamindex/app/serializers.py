@@ -6,6 +6,7 @@ from tempfile import NamedTemporaryFile
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from packaging.version import InvalidVersion, Version
 from pulpcore.plugin.serializers import (
     DetailRelatedField,
@@ -156,7 +157,9 @@ class YankContentSerializer(NoArtifactContentSerializer):
 
 
 class TeamIndexRepositorySerializer(RepositorySerializer):
-    """A team index. `publisher` names the one account that may publish to it."""
+    """A team index. Creating one also creates the distribution that serves it (base path =
+    name, unless given), so one call gives a working index; `publisher` names the one account
+    that may publish to it."""
 
     publisher = serializers.CharField(
         help_text=_(
@@ -167,9 +170,86 @@ class TeamIndexRepositorySerializer(RepositorySerializer):
         allow_null=True,
         allow_blank=True,
     )
+    base_path = serializers.CharField(
+        write_only=True,
+        required=False,
+        help_text=_("Base path of the index's distribution; defaults to the index name."),
+    )
+    distribute = serializers.BooleanField(
+        write_only=True,
+        default=True,
+        help_text=_("Create the distribution serving the index (default true)."),
+    )
+    distribution = serializers.SerializerMethodField(
+        help_text=_("The distribution serving this index's latest version.")
+    )
+    index_url = serializers.SerializerMethodField(
+        help_text=_("Simple API root for pip --index-url and uv --index-url.")
+    )
+    upload_url = serializers.SerializerMethodField(
+        help_text=_("Legacy upload API URL for twine --repository-url.")
+    )
+
+    def _serving(self, obj):
+        cache = self.context.setdefault("_serving_distributions", {})
+        if obj.pk not in cache:
+            cache[obj.pk] = (
+                TeamIndexDistribution.objects.filter(repository_id=obj.pk)
+                .select_related("pulp_domain")
+                .order_by("pulp_created")
+                .first()
+            )
+        return cache[obj.pk]
+
+    def get_distribution(self, obj) -> str | None:
+        dist = self._serving(obj)
+        return (
+            TeamIndexDistributionSerializer(dist, context=self.context).data["pulp_href"]
+            if dist
+            else None
+        )
+
+    def get_index_url(self, obj) -> str | None:
+        dist = self._serving(obj)
+        return endpoints.index_url(dist) if dist else None
+
+    def get_upload_url(self, obj) -> str | None:
+        dist = self._serving(obj)
+        return endpoints.upload_url(dist, self.context.get("request")) if dist else None
+
+    def validate(self, data):
+        data = super().validate(data)
+        if self.instance is None and data.get("distribute", True):
+            self._distribution = TeamIndexDistributionSerializer(
+                data={"name": data["name"], "base_path": data.get("base_path") or data["name"]},
+                context=self.context,
+            )
+            self._distribution.is_valid(raise_exception=True)
+        return data
+
+    def create(self, validated_data):
+        validated_data.pop("base_path", None)
+        distribute = validated_data.pop("distribute", True)
+        with transaction.atomic():
+            repository = super().create(validated_data)
+            if distribute:
+                self._distribution.save(repository=repository)
+        return repository
+
+    def update(self, instance, validated_data):
+        validated_data.pop("base_path", None)
+        validated_data.pop("distribute", None)
+        return super().update(instance, validated_data)
 
     class Meta:
-        fields = RepositorySerializer.Meta.fields + ("publisher",)
+        fields = RepositorySerializer.Meta.fields + (
+            "publisher",
+            "base_path",
+            "distribute",
+            "distribution",
+            "index_url",
+            "upload_url",
+        )
         model = TeamIndexRepository
 
 
@@ -270,9 +350,9 @@ class PublishTokenSerializer(ModelSerializer):
         )
 
 
-class YankSerializer(serializers.Serializer):
-    """Which files to yank or unyank: a list of filenames, or a project (and a version) for a
-    whole release at once."""
+class FileSelectionSerializer(serializers.Serializer):
+    """Which files of the latest version to act on (yank, unyank, remove, promote): a list of
+    filenames, or a project (and a version) for a whole release at once."""
 
     filenames = serializers.ListField(child=serializers.CharField(), required=False)
     project = serializers.CharField(required=False)
@@ -308,3 +388,36 @@ def _parse_version(value):
         return Version(value)
     except InvalidVersion as exc:
         raise serializers.ValidationError({"version": _("Not a PEP 440 version.")}) from exc
+
+
+class RollbackSerializer(serializers.Serializer):
+    """Which earlier version the index should serve again (as a new version)."""
+
+    version = serializers.IntegerField(min_value=0)
+
+    def validate_version(self, number):
+        version = self.context["repository"].versions.filter(number=number, complete=True).first()
+        if version is None:
+            raise serializers.ValidationError(_("This index has no version {}.").format(number))
+        return version
+
+
+class PromoteSerializer(FileSelectionSerializer):
+    """Copy files (a release, or named files) from another team index into this one."""
+
+    source = DetailRelatedField(
+        view_name_pattern=r"repositories(-.*/.*)-detail",
+        queryset=TeamIndexRepository.objects.all(),
+        help_text=_("The team index to copy from, e.g. the team's staging index."),
+    )
+
+    def validate(self, data):
+        self.context["repository"] = data["source"]
+        selected = super().validate(data)
+        packages = packages_in(data["source"].latest_version()).filter(
+            filename__in=selected["filenames"]
+        )
+        return {
+            "packages": [str(pk) for pk in packages.values_list("pk", flat=True)],
+            "filenames": selected["filenames"],
+        }

@@ -1,8 +1,16 @@
 """Tasks: the only code that creates repository versions and publications."""
 
+from django.db import transaction
 from pulpcore.plugin.models import RepositoryVersion
 
-from .models import TeamIndexPublication, TeamIndexRepository, Yank, members_of
+from .models import (
+    PackageFile,
+    TeamIndexDistribution,
+    TeamIndexPublication,
+    TeamIndexRepository,
+    Yank,
+    members_of,
+)
 
 
 def publish(repository_version_pk):
@@ -28,3 +36,20 @@ def set_yanked(repository_pk, filenames, reason=None):
             return
         units = [Yank.objects.get_or_create(filename=f, reason=reason)[0].pk for f in filenames]
         version.add_content(Yank.objects.filter(pk__in=units))
+
+
+def remove_files(repository_pk, filenames):
+    """A new version without `filenames` (and their yank markers). Older versions keep the
+    files until they are deleted and orphan cleanup reclaims the bytes."""
+    repository = TeamIndexRepository.objects.get(pk=repository_pk)
+    with repository.new_version() as version:
+        version.remove_content(members_of(version, PackageFile).filter(filename__in=filenames))
+        version.remove_content(members_of(version, Yank).filter(filename__in=filenames))
+
+
+def delete_index(repository_pk):
+    """Remove a team index: the distributions serving it, then the repository, at once."""
+    with transaction.atomic():
+        for distribution in TeamIndexDistribution.objects.filter(repository_id=repository_pk):
+            distribution.delete()
+        TeamIndexRepository.objects.get(pk=repository_pk).delete()

@@ -11,7 +11,7 @@ from django_filters import CharFilter
 from drf_spectacular.utils import extend_schema
 from pulpcore.plugin.actions import ModifyRepositoryActionMixin
 from pulpcore.plugin.serializers import AsyncOperationResponseSerializer
-from pulpcore.plugin.tasking import dispatch
+from pulpcore.plugin.tasking import add_and_remove, dispatch
 from pulpcore.plugin.viewsets import (
     ContentFilter,
     DistributionViewSet,
@@ -39,13 +39,15 @@ from .models import (
     Yank,
 )
 from .serializers import (
+    FileSelectionSerializer,
     PackageFileSerializer,
+    PromoteSerializer,
     PublishTokenSerializer,
+    RollbackSerializer,
     TeamIndexDistributionSerializer,
     TeamIndexPublicationSerializer,
     TeamIndexRepositorySerializer,
     YankContentSerializer,
-    YankSerializer,
 )
 
 VIEW_ANY_AUTHENTICATED = {
@@ -160,7 +162,7 @@ class TeamIndexRepositoryViewSet(RepositoryViewSet, ModifyRepositoryActionMixin,
                 ],
             ),
             {
-                "action": ["modify", "yank", "unyank"],
+                "action": ["modify", "yank", "unyank", "remove", "rollback", "promote"],
                 "principal": "authenticated",
                 "effect": "allow",
                 "condition": ["is_index_publisher"],
@@ -189,7 +191,7 @@ class TeamIndexRepositoryViewSet(RepositoryViewSet, ModifyRepositoryActionMixin,
         description="Yank files (PEP 592): installers skip them unless pinned exactly.",
         responses={202: AsyncOperationResponseSerializer},
     )
-    @action(detail=True, methods=["post"], serializer_class=YankSerializer)
+    @action(detail=True, methods=["post"], serializer_class=FileSelectionSerializer)
     def yank(self, request, pk, **kwargs):
         return self._set_yanked(request, unyank=False)
 
@@ -197,24 +199,93 @@ class TeamIndexRepositoryViewSet(RepositoryViewSet, ModifyRepositoryActionMixin,
         description="Unyank files: they are offered to installers again.",
         responses={202: AsyncOperationResponseSerializer},
     )
-    @action(detail=True, methods=["post"], serializer_class=YankSerializer)
+    @action(detail=True, methods=["post"], serializer_class=FileSelectionSerializer)
     def unyank(self, request, pk, **kwargs):
         return self._set_yanked(request, unyank=True)
 
-    def _set_yanked(self, request, unyank):
+    @extend_schema(
+        description="Remove files or a release: a new version without them.",
+        responses={202: AsyncOperationResponseSerializer},
+    )
+    @action(detail=True, methods=["post"], serializer_class=FileSelectionSerializer)
+    def remove(self, request, pk, **kwargs):
         repository = self.get_object()
-        serializer = YankSerializer(data=request.data, context={"repository": repository})
-        serializer.is_valid(raise_exception=True)
+        selection = self._validated(FileSelectionSerializer, request, repository)
+        return self._dispatch(
+            request, tasks.remove_files, repository, filenames=selection["filenames"]
+        )
+
+    @extend_schema(
+        description="Serve an earlier version again, as a new version (history is kept).",
+        responses={202: AsyncOperationResponseSerializer},
+    )
+    @action(detail=True, methods=["post"], serializer_class=RollbackSerializer)
+    def rollback(self, request, pk, **kwargs):
+        repository = self.get_object()
+        target = self._validated(RollbackSerializer, request, repository)["version"]
+        return self._dispatch(
+            request,
+            add_and_remove,
+            repository,
+            add_content_units=[],
+            remove_content_units=[],
+            base_version_pk=str(target.pk),
+        )
+
+    @extend_schema(
+        description="Copy a release (or files) from another team index, keeping hashes and "
+        "upload times. Needs this index's publisher.",
+        responses={202: AsyncOperationResponseSerializer},
+    )
+    @action(detail=True, methods=["post"], serializer_class=PromoteSerializer)
+    def promote(self, request, pk, **kwargs):
+        repository = self.get_object()
+        selection = self._validated(PromoteSerializer, request, repository)
+        return self._dispatch(
+            request,
+            add_and_remove,
+            repository,
+            add_content_units=selection["packages"],
+            remove_content_units=[],
+        )
+
+    def destroy(self, request, pk, **kwargs):
+        """Delete the index and the distributions serving it."""
+        repository = self.get_object()
         task = dispatch(
-            tasks.set_yanked,
-            exclusive_resources=[repository],
-            kwargs={
-                "repository_pk": str(repository.pk),
-                "filenames": serializer.validated_data["filenames"],
-                "reason": None if unyank else serializer.validated_data["reason"],
-            },
+            tasks.delete_index,
+            exclusive_resources=[repository, "/api/v3/distributions/"],
+            kwargs={"repository_pk": str(repository.pk)},
         )
         return OperationPostponedResponse(task, request)
+
+    @staticmethod
+    def _validated(serializer_class, request, repository):
+        serializer = serializer_class(
+            data=request.data, context={"repository": repository, "request": request}
+        )
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    @staticmethod
+    def _dispatch(request, func, repository, **kwargs):
+        task = dispatch(
+            func,
+            exclusive_resources=[repository],
+            kwargs={"repository_pk": str(repository.pk), **kwargs},
+        )
+        return OperationPostponedResponse(task, request)
+
+    def _set_yanked(self, request, unyank):
+        repository = self.get_object()
+        selection = self._validated(FileSelectionSerializer, request, repository)
+        return self._dispatch(
+            request,
+            tasks.set_yanked,
+            repository,
+            filenames=selection["filenames"],
+            reason=None if unyank else selection["reason"],
+        )
 
 
 class TeamIndexRepositoryVersionViewSet(RepositoryVersionViewSet):

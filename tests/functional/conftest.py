@@ -52,21 +52,18 @@ def publisher(pulp):
 
 @pytest.fixture
 def index(admin):
-    """A fresh team index (repository + distribution); removed after the test."""
+    """A fresh team index, created in one call (repository + distribution); deleted after."""
+    yield (created := make_index(admin))
+    admin.delete(created["repository"]["pulp_href"])
+
+
+def make_index(admin, **fields):
     name = f"team-{uuid.uuid4().hex[:8]}"
-    repo = admin.post("repositories/teamindex/teamindex/", json={"name": name})
+    repo = admin.post("repositories/teamindex/teamindex/", json={"name": name, **fields})
     assert repo.status_code == 201, repo.text
     repo = repo.json()
-    task = admin.ok(
-        admin.post(
-            "distributions/teamindex/teamindex/",
-            json={"name": name, "base_path": name, "repository": repo["pulp_href"]},
-        )
-    )
-    dist = admin.get(task["created_resources"][0]).json()
-    yield {"name": name, "repository": repo, "distribution": dist}
-    admin.delete(dist["pulp_href"])
-    admin.delete(repo["pulp_href"])
+    dist = admin.get(repo["distribution"]).json()
+    return {"name": name, "repository": repo, "distribution": dist}
 
 
 @pytest.fixture(scope="session")

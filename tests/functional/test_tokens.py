@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
+from conftest import make_index
 from helpers import Client, twine_upload
 
 WHEEL = "synth_p00000-1.0.0-py3-none-any.whl"
@@ -28,18 +29,8 @@ def _as_token(pulp, token):
 
 @pytest.fixture
 def other_index(admin):
-    name = "other-" + datetime.now(UTC).strftime("%H%M%S%f")
-    repo = admin.post("repositories/teamindex/teamindex/", json={"name": name}).json()
-    task = admin.ok(
-        admin.post(
-            "distributions/teamindex/teamindex/",
-            json={"name": name, "base_path": name, "repository": repo["pulp_href"]},
-        )
-    )
-    dist = admin.get(task["created_resources"][0]).json()
-    yield {"name": name, "repository": repo, "distribution": dist}
-    admin.delete(dist["pulp_href"])
-    admin.delete(repo["pulp_href"])
+    yield (created := make_index(admin))
+    admin.delete(created["repository"]["pulp_href"])
 
 
 def test_token_publishes_and_is_stored_only_as_a_digest(pulp, corpus, index, publisher):
