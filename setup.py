@@ -27,6 +27,7 @@ setup(
     zip_safe=False,
     entry_points={
         "pulpcore.plugin": ["pulp_teamindex = pulp_teamindex:default_app_config"],
+        "pulp_cli.plugins": ["teamindex = pulp_teamindex_cli"],
     },
     classifiers=[
         "Framework :: Django",

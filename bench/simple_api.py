@@ -45,10 +45,18 @@ from pulp_teamindex.app.distfiles import inspect_distribution  # noqa: E402
 
 JSON = "application/vnd.pypi.simple.v1+json"
 EPOCH = datetime.fromtimestamp(0, UTC)
+# each wrk thread walks its own half of the projects, so one pass covers every page once
 ROTATE_LUA = """
-counter = 0
+local threads = {{}}
+function setup(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
+function init(args)
+  counter = id
+end
 request = function()
-  counter = counter + 1
+  counter = counter + 2
   return wrk.format("GET", string.format("{base}{prefix}-%05d/", counter % {projects}))
 end
 """

@@ -249,6 +249,10 @@ class TeamIndexRepositoryViewSet(RepositoryViewSet, ModifyRepositoryActionMixin,
             remove_content_units=[],
         )
 
+    @extend_schema(
+        description="Delete the team index and the distributions serving it.",
+        responses={202: AsyncOperationResponseSerializer},
+    )
     def destroy(self, request, pk, **kwargs):
         """Delete the index and the distributions serving it."""
         repository = self.get_object()

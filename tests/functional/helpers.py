@@ -5,6 +5,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 API = "/pulp/api/v3/"
+CLI_CACHE = tempfile.mkdtemp(prefix="teamindex-cli-cache-")
 MAX_UPLOAD = 2 * 1024 * 1024  # the test stack's upload limit: small, so it is testable
 
 
@@ -73,7 +75,12 @@ def isolated_env():
         for k, v in os.environ.items()
         if not k.startswith(("PIP_", "UV_", "TWINE_")) and k != "PYTHONPATH"
     }
-    env.update(PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1")
+    env.update(
+        PIP_CONFIG_FILE=os.devnull,
+        PIP_DISABLE_PIP_VERSION_CHECK="1",
+        PIP_NO_INPUT="1",
+        XDG_CACHE_HOME=CLI_CACHE,  # pulp-glue caches API schemas there and never refreshes them
+    )
     return env
 
 
