@@ -233,3 +233,70 @@ def test_files_and_metadata_are_served_exactly_and_follow_changes(corpus, index,
     )
     assert requests.get(file_url, timeout=30).status_code == 404
     assert requests.get(page_url, timeout=30).status_code == 404
+
+
+def test_an_independent_parser_reads_html_and_json_alike(corpus, index, publisher):
+    from pypi_simple import ACCEPT_HTML_ONLY, ACCEPT_JSON_ONLY, PyPISimple
+
+    files = [wheel(corpus, 0, "1.0.0"), sdist(corpus, 0, "1.0.0"), wheel(corpus, 0, "1.1.0")]
+    assert twine_upload(index, publisher, *files).returncode == 0
+    publisher.ok(
+        publisher.post(
+            index["repository"]["pulp_href"] + "yank/",
+            json={"filenames": [files[2].name], "reason": "r"},
+        )
+    )
+    url = index["distribution"]["index_url"]
+    seen = {}
+    for accept in (ACCEPT_HTML_ONLY, ACCEPT_JSON_ONLY):
+        with PyPISimple(url, accept=accept) as client:
+            assert client.get_index_page().projects == ["synth-p00000"]
+            page = client.get_project_page("synth-p00000")
+        seen[accept] = sorted(
+            (
+                p.filename,
+                p.digests["sha256"],
+                p.requires_python,
+                p.is_yanked,
+                p.yanked_reason,
+                bool(p.has_metadata),
+                p.version,
+            )
+            for p in page.packages
+        )
+        assert page.repository_version == "1.1"
+    assert seen[ACCEPT_HTML_ONLY] == seen[ACCEPT_JSON_ONLY]
+    assert seen[ACCEPT_JSON_ONLY] == sorted(
+        [
+            (files[0].name, sha256_of(files[0]), ">=3.8", False, None, True, "1.0.0"),
+            (files[1].name, sha256_of(files[1]), ">=3.8", False, None, False, "1.0.0"),
+            (files[2].name, sha256_of(files[2]), ">=3.8", True, "r", True, "1.1.0"),
+        ]
+    )
+
+
+def test_pip_skips_files_whose_requires_python_excludes_it(index, publisher, tmp_path):
+    out = tmp_path / "w"
+    out.mkdir()
+    for version, requires in (("1.0", ">=3.8"), ("2.0", "<3")):
+        name = f"rp_demo-{version}-py3-none-any.whl"
+        meta = (
+            f"Metadata-Version: 2.1\nName: rp-demo\nVersion: {version}\n"
+            f"Requires-Python: {requires}\n"
+        )
+        with zipfile.ZipFile(out / name, "w") as zf:
+            zf.writestr(f"rp_demo-{version}.dist-info/METADATA", meta)
+            zf.writestr(f"rp_demo-{version}.dist-info/WHEEL", "Wheel-Version: 1.0\n")
+            zf.writestr(f"rp_demo-{version}.dist-info/RECORD", "")
+    assert twine_upload(index, publisher, *sorted(out.iterdir())).returncode == 0
+    got = pip(
+        "download",
+        "--no-deps",
+        "--index-url",
+        index["distribution"]["index_url"],
+        "-d",
+        tmp_path / "dl",
+        "rp-demo",
+    )
+    assert got.returncode == 0, got.stderr
+    assert [p.name for p in (tmp_path / "dl").iterdir()] == ["rp_demo-1.0-py3-none-any.whl"]
