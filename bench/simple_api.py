@@ -248,7 +248,7 @@ def run(stack, args):
     big_token = publisher.post(
         "teamindex/tokens/", json={"name": "bench", "repositories": [big_repo]}
     ).json()["token"]
-    twine(big_dist["upload_url"], "__token__", big_token, chain[:1])
+    twine(big_dist["upload_url"], "__token__", big_token, corpus(work / "fresh", 1, 1, "fresh"))
     r["big"]["all_pages_after_upload"] = wrk(base, args.duration, script=str(lua))
     r["content_rss_mb"] = {"before_big": rss_before, "after_big": content_app_rss_mb(stack)}
     return r

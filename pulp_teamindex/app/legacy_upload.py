@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from .distfiles import InvalidDistribution, inspect_distribution
 from .legacy_form import check_action, check_claims, file_digests
 from .models import TeamIndexDistribution
+from .ownership import NameTaken, claim
 from .publisher_gate import may_publish, publisher_for
 from .publishing import PublishFailed, add_to_index, find_filename, store_package
 from .upload_auth import BasicOrTokenAuthentication, token_refusal
@@ -60,6 +61,10 @@ class LegacyUploadView(APIView):
         path = upload.temporary_file_path()
         info = inspect_distribution(path, upload.name)
         check_claims(form, info, file_digests(path))
+        try:
+            claim(repository, info.normalized_name)
+        except NameTaken as exc:
+            return _text(409, str(exc))
 
         existing = find_filename(repository, info.filename)
         if existing is not None and existing.sha256 != info.sha256:

@@ -259,3 +259,32 @@ class PublishToken(BaseModel):
 
     class Meta:
         default_related_name = "%(app_label)s_%(model_name)s"
+
+
+class Namespace(BaseModel):
+    """A PEP 752 namespace grant: `prefix` (normalized) and every `prefix-*` name belong to
+    `repository`; nobody else may upload them."""
+
+    prefix = models.TextField()
+    repository = models.ForeignKey(
+        TeamIndexRepository, on_delete=models.CASCADE, related_name="namespaces"
+    )
+    pulp_domain = models.ForeignKey("core.Domain", default=get_domain_pk, on_delete=models.CASCADE)
+
+    class Meta:
+        default_related_name = "%(app_label)s_%(model_name)s"
+        unique_together = ("prefix", "pulp_domain")
+
+
+class ProjectOwner(BaseModel):
+    """The index that first published a project name owns it, until that index is deleted."""
+
+    normalized_name = models.TextField()
+    repository = models.ForeignKey(
+        TeamIndexRepository, on_delete=models.CASCADE, related_name="owned_projects"
+    )
+    pulp_domain = models.ForeignKey("core.Domain", default=get_domain_pk, on_delete=models.CASCADE)
+
+    class Meta:
+        default_related_name = "%(app_label)s_%(model_name)s"
+        unique_together = ("normalized_name", "pulp_domain")

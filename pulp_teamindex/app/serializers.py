@@ -1,5 +1,6 @@
 """REST representations of team indexes, their files, publications and distributions."""
 
+import re
 import shutil
 from gettext import gettext as _
 from tempfile import NamedTemporaryFile
@@ -20,6 +21,7 @@ from pulpcore.plugin.serializers import (
 )
 from pulpcore.plugin.util import get_domain_pk
 from rest_framework import serializers
+from rest_framework.exceptions import APIException
 
 from . import endpoints, tokens
 from .distfiles import (
@@ -29,6 +31,7 @@ from .distfiles import (
     normalize_name,
 )
 from .models import (
+    Namespace,
     PackageFile,
     PublishToken,
     TeamIndexDistribution,
@@ -37,6 +40,8 @@ from .models import (
     Yank,
     packages_in,
 )
+from .names import covers
+from .ownership import NameTaken, claim, conflicting_owners
 
 
 class PackageFileSerializer(SingleArtifactContentUploadSerializer):
@@ -73,7 +78,9 @@ class PackageFileSerializer(SingleArtifactContentUploadSerializer):
                     }
                 )
             filename = data.setdefault("relative_path", upload.name)
-            _inspect_or_400(upload.temporary_file_path(), filename)
+            info = _inspect_or_400(upload.temporary_file_path(), filename)
+            if repository := data.get("repository"):
+                _claim_or_409(repository.cast(), info.normalized_name)
         elif "relative_path" not in data and "artifact" in data:
             raise serializers.ValidationError(
                 {"relative_path": _("Give the file name when creating from an artifact.")}
@@ -135,6 +142,18 @@ def _artifact_path(artifact):
         ):
             shutil.copyfileobj(src, dst)
         return dst.name
+
+
+class NameConflict(APIException):
+    status_code = 409
+    default_code = "name_taken"
+
+
+def _claim_or_409(repository, normalized_name):
+    try:
+        claim(repository, normalized_name)
+    except NameTaken as exc:
+        raise NameConflict(str(exc)) from exc
 
 
 def _inspect_or_400(path, filename):
@@ -421,3 +440,40 @@ class PromoteSerializer(FileSelectionSerializer):
             "packages": [str(pk) for pk in packages.values_list("pk", flat=True)],
             "filenames": selected["filenames"],
         }
+
+
+class NamespaceSerializer(ModelSerializer):
+    """A PEP 752 namespace grant: `prefix` and every `prefix-*` project belong to one index."""
+
+    pulp_href = IdentityField(view_name="teamindex/namespaces-detail")
+    prefix = serializers.CharField(help_text=_("Project name prefix, e.g. `acme`."))
+    repository = DetailRelatedField(
+        view_name_pattern=r"repositories(-.*/.*)-detail",
+        queryset=TeamIndexRepository.objects.all(),
+        help_text=_("The team index the namespace is granted to."),
+    )
+
+    def validate_prefix(self, value):
+        prefix = normalize_name(value.strip())
+        if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", prefix):
+            raise serializers.ValidationError(_("{!r} is not a project name.").format(value))
+        for other in Namespace.objects.values_list("prefix", flat=True):
+            if covers(other, prefix) or covers(prefix, other):
+                raise serializers.ValidationError(
+                    _("Overlaps the existing namespace {!r}: grants may not overlap.").format(other)
+                )
+        return prefix
+
+    def validate(self, data):
+        taken = conflicting_owners(data["prefix"], data["repository"])
+        if taken:
+            raise NameConflict(
+                _("Projects under {!r} already belong to other indexes: {}.").format(
+                    data["prefix"], ", ".join(taken)
+                )
+            )
+        return data
+
+    class Meta:
+        model = Namespace
+        fields = ModelSerializer.Meta.fields + ("prefix", "repository")

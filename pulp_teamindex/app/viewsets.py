@@ -31,6 +31,7 @@ from rest_framework.response import Response
 from . import tasks
 from .distfiles import normalize_name
 from .models import (
+    Namespace,
     PackageFile,
     PublishToken,
     TeamIndexDistribution,
@@ -40,6 +41,7 @@ from .models import (
 )
 from .serializers import (
     FileSelectionSerializer,
+    NamespaceSerializer,
     PackageFileSerializer,
     PromoteSerializer,
     PublishTokenSerializer,
@@ -473,3 +475,38 @@ class PublishTokenViewSet(
             token.revoked_at = timezone.now()
             token.save(update_fields=["revoked_at"])
         return Response(PublishTokenSerializer(token, context={"request": request}).data)
+
+
+class NamespaceViewSet(
+    NamedModelViewSet,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+):
+    """PEP 752 namespaces: reserve a project name prefix for one team index. Everyone can see
+    the grants; admins (`teamindex.add_namespace`) make and remove them."""
+
+    endpoint_name = "teamindex/namespaces"
+    queryset = Namespace.objects.select_related("repository")
+    serializer_class = NamespaceSerializer
+    ordering = ("prefix",)
+    filterset_fields = {"prefix": ["exact", "startswith"]}
+
+    DEFAULT_ACCESS_POLICY = {
+        "statements": [
+            {"action": ["list", "retrieve"], "principal": "authenticated", "effect": "allow"},
+            {
+                "action": ["create"],
+                "principal": "authenticated",
+                "effect": "allow",
+                "condition": ["has_model_or_domain_perms:teamindex.add_namespace"],
+            },
+            {
+                "action": ["destroy"],
+                "principal": "authenticated",
+                "effect": "allow",
+                "condition": ["has_model_or_domain_perms:teamindex.delete_namespace"],
+            },
+        ],
+    }

@@ -54,7 +54,7 @@ def publisher(pulp):
 def index(admin):
     """A fresh team index, created in one call (repository + distribution); deleted after."""
     yield (created := make_index(admin))
-    admin.delete(created["repository"]["pulp_href"])
+    admin.ok(admin.delete(created["repository"]["pulp_href"]))
 
 
 def make_index(admin, **fields):

@@ -117,4 +117,4 @@ def test_promote_a_release_keeps_hashes_and_upload_times(admin, corpus, index, p
             (f["hashes"], f["upload-time"]) for f in b
         ]
     finally:
-        admin.delete(staging["repository"]["pulp_href"])
+        admin.ok(admin.delete(staging["repository"]["pulp_href"]))

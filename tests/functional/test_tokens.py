@@ -30,7 +30,7 @@ def _as_token(pulp, token):
 @pytest.fixture
 def other_index(admin):
     yield (created := make_index(admin))
-    admin.delete(created["repository"]["pulp_href"])
+    admin.ok(admin.delete(created["repository"]["pulp_href"]))
 
 
 def test_token_publishes_and_is_stored_only_as_a_digest(pulp, corpus, index, publisher):

@@ -1,0 +1,86 @@
+"""No dependency confusion between indexes: a project name belongs to one index, by PEP 752
+namespace grant or by first publication."""
+
+import requests
+from conftest import make_index
+from helpers import twine_upload
+
+WHEEL = "synth_p00002-1.0.0-py3-none-any.whl"
+
+
+def _upload(index, user, corpus, name=WHEEL):
+    return requests.post(
+        index["distribution"]["upload_url"],
+        timeout=60,
+        auth=(user.username, user.password),
+        files={"content": (name, (corpus / name).read_bytes())},
+        data={":action": "file_upload"},
+    )
+
+
+def test_first_publisher_owns_a_name(admin, publisher, corpus, index):
+    other = make_index(admin)
+    try:
+        assert _upload(index, publisher, corpus).status_code == 200
+        refused = _upload(other, publisher, corpus)
+        assert refused.status_code == 409
+        assert index["name"] in refused.text
+        rest = publisher.post(
+            "content/teamindex/packages/",
+            data={"repository": other["repository"]["pulp_href"]},
+            files={"file": (WHEEL, (corpus / WHEEL).read_bytes())},
+        )
+        assert rest.status_code == 409
+        # promotion from the owner is how a name reaches a second index
+        publisher.ok(
+            publisher.post(
+                other["repository"]["pulp_href"] + "promote/",
+                json={"source": index["repository"]["pulp_href"], "project": "synth-p00002"},
+            )
+        )
+    finally:
+        admin.ok(admin.delete(other["repository"]["pulp_href"]))
+
+
+def test_namespace_reserves_a_prefix(admin, publisher, corpus, index):
+    other = make_index(admin)
+    grant = admin.post(
+        "teamindex/namespaces/",
+        json={"prefix": "Synth", "repository": other["repository"]["pulp_href"]},
+    )
+    assert grant.status_code == 201, grant.text
+    assert grant.json()["prefix"] == "synth"
+    try:
+        refused = _upload(index, publisher, corpus)
+        assert refused.status_code == 409
+        assert "namespace 'synth'" in refused.text
+        assert twine_upload(other, publisher, corpus / WHEEL).returncode == 0
+
+        overlapping = admin.post(
+            "teamindex/namespaces/",
+            json={"prefix": "synth-p00002", "repository": index["repository"]["pulp_href"]},
+        )
+        assert overlapping.status_code == 400
+        assert "overlap" in overlapping.text
+        by_publisher = publisher.post(
+            "teamindex/namespaces/",
+            json={"prefix": "other", "repository": index["repository"]["pulp_href"]},
+        )
+        assert by_publisher.status_code == 403
+    finally:
+        admin.delete(grant.json()["pulp_href"])
+        admin.ok(admin.delete(other["repository"]["pulp_href"]))
+
+
+def test_a_namespace_cannot_take_names_another_index_owns(admin, publisher, corpus, index):
+    assert _upload(index, publisher, corpus).status_code == 200
+    other = make_index(admin)
+    try:
+        response = admin.post(
+            "teamindex/namespaces/",
+            json={"prefix": "synth", "repository": other["repository"]["pulp_href"]},
+        )
+        assert response.status_code == 409
+        assert "synth-p00002" in response.text
+    finally:
+        admin.ok(admin.delete(other["repository"]["pulp_href"]))
