@@ -4,3 +4,6 @@ earlier version and promote releases between indexes.
 A pulp CLI plugin (`pip install pulp-teamindex[cli]`): `pulp teamindex index
 create|list|show|destroy`, `package upload|list|yank|unyank|remove`, `version list|rollback`,
 `promote`.
+Bulk import: `POST <index>import/ {"path": ...}` loads every wheel and sdist under a directory in
+ALLOWED_IMPORT_PATHS (a devpi export tree works) as one task and one version, validating each file
+as an upload and reporting the refused ones in the task result.

@@ -3,6 +3,7 @@
 import re
 import shutil
 from gettext import gettext as _
+from pathlib import Path
 from tempfile import NamedTemporaryFile
 
 from django.conf import settings
@@ -23,7 +24,7 @@ from pulpcore.plugin.util import get_domain_pk
 from rest_framework import serializers
 from rest_framework.exceptions import APIException
 
-from . import endpoints, tokens
+from . import endpoints, importing, tokens
 from .distfiles import (
     InvalidDistribution,
     check_bare_filename,
@@ -477,3 +478,19 @@ class NamespaceSerializer(ModelSerializer):
     class Meta:
         model = Namespace
         fields = ModelSerializer.Meta.fields + ("prefix", "repository")
+
+
+class ImportSerializer(serializers.Serializer):
+    """A server-side directory (under ALLOWED_IMPORT_PATHS) to import every wheel and sdist
+    from, recursively."""
+
+    path = serializers.CharField()
+
+    def validate_path(self, value):
+        if not Path(value).is_absolute() or not importing.allowed(value):
+            raise serializers.ValidationError(
+                _("{} is not under ALLOWED_IMPORT_PATHS.").format(value)
+            )
+        if not Path(value).is_dir():
+            raise serializers.ValidationError(_("{} is not a directory.").format(value))
+        return str(Path(value).resolve())

@@ -3,6 +3,7 @@
 from django.db import transaction
 from pulpcore.plugin.models import RepositoryVersion
 
+from .importing import import_directory
 from .models import (
     PackageFile,
     TeamIndexDistribution,
@@ -53,3 +54,6 @@ def delete_index(repository_pk):
         for distribution in TeamIndexDistribution.objects.filter(repository_id=repository_pk):
             distribution.delete()
         TeamIndexRepository.objects.get(pk=repository_pk).delete()
+
+
+__all__ = ["delete_index", "import_directory", "publish", "remove_files", "set_yanked"]

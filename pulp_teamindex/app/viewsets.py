@@ -41,6 +41,7 @@ from .models import (
 )
 from .serializers import (
     FileSelectionSerializer,
+    ImportSerializer,
     NamespaceSerializer,
     PackageFileSerializer,
     PromoteSerializer,
@@ -164,7 +165,15 @@ class TeamIndexRepositoryViewSet(RepositoryViewSet, ModifyRepositoryActionMixin,
                 ],
             ),
             {
-                "action": ["modify", "yank", "unyank", "remove", "rollback", "promote"],
+                "action": [
+                    "modify",
+                    "yank",
+                    "unyank",
+                    "remove",
+                    "rollback",
+                    "promote",
+                    "import_files",
+                ],
                 "principal": "authenticated",
                 "effect": "allow",
                 "condition": ["is_index_publisher"],
@@ -250,6 +259,17 @@ class TeamIndexRepositoryViewSet(RepositoryViewSet, ModifyRepositoryActionMixin,
             add_content_units=selection["packages"],
             remove_content_units=[],
         )
+
+    @extend_schema(
+        description="Import every wheel and sdist under a server directory (recursively, e.g. "
+        "a devpi export) as one new version; the task result lists refused files.",
+        responses={202: AsyncOperationResponseSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="import", serializer_class=ImportSerializer)
+    def import_files(self, request, pk, **kwargs):
+        repository = self.get_object()
+        path = self._validated(ImportSerializer, request, repository)["path"]
+        return self._dispatch(request, tasks.import_directory, repository, path=path)
 
     @extend_schema(
         description="Delete the team index and the distributions serving it.",

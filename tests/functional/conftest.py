@@ -28,7 +28,10 @@ def pulp():
         content_port=devstack.free_port(),
         pg_port=devstack.free_port(),
         disposable=True,
-        extra_settings={"TEAMINDEX_MAX_UPLOAD_SIZE": MAX_UPLOAD},
+        extra_settings={
+            "TEAMINDEX_MAX_UPLOAD_SIZE": MAX_UPLOAD,
+            "ALLOWED_IMPORT_PATHS": [str(state_dir / "imports")],
+        },
     )
     try:
         devstack.start(stack)

@@ -1,0 +1,51 @@
+"""Bulk import from a server directory: one task, one version, every file validated."""
+
+import shutil
+
+import requests
+from conftest import make_index
+from helpers import twine_upload
+
+JSON = {"Accept": "application/vnd.pypi.simple.v1+json"}
+
+
+def test_import_a_devpi_like_tree(pulp, admin, publisher, corpus, index):
+    root = pulp.state_dir / "imports" / index["name"]
+    good = [f"synth_p0000{p}-1.0.0-py3-none-any.whl" for p in range(3)]
+    for n, name in enumerate(good):  # files nested as in a devpi export
+        target = root / "+f" / f"{n:02x}" / name
+        target.parent.mkdir(parents=True)
+        shutil.copy(corpus / name, target)
+    (root / "dataindex.json").write_text("{}")  # not a distribution: ignored
+    (root / "broken-1.0-py3-none-any.whl").write_bytes(b"not a zip")
+    owner = make_index(admin)
+    try:
+        shutil.copy(corpus / "synth_p00001-1.1.0-py3-none-any.whl", root)
+        assert (
+            twine_upload(
+                owner, publisher, corpus / "synth_p00001-1.1.0-py3-none-any.whl"
+            ).returncode
+            == 0
+        )  # another index now owns synth-p00001
+
+        repo = index["repository"]["pulp_href"]
+        assert admin.post(repo + "import/", json={"path": str(root)}).status_code == 403
+        outside = publisher.post(repo + "import/", json={"path": "/etc"})
+        assert outside.status_code == 400
+        assert "ALLOWED_IMPORT_PATHS" in outside.text
+
+        task = publisher.ok(publisher.post(repo + "import/", json={"path": str(root)}))
+        assert task["progress_reports"][0]["done"] == 5
+        refused = {r["file"]: r["reason"] for r in task["result"]["refused"]}
+        assert task["result"]["imported"] == 2  # p00001 1.0.0 is owned elsewhere as well
+        assert len(refused) == 3
+        assert "not a valid wheel" in refused["broken-1.0-py3-none-any.whl"]
+        assert "belongs to index" in refused["synth_p00001-1.1.0-py3-none-any.whl"]
+        assert all((root / "+f" / f"{n:02x}" / name).exists() for n, name in enumerate(good))
+        assert admin.get(repo).json()["latest_version_href"].endswith("/versions/1/")
+        page = requests.get(
+            index["distribution"]["index_url"] + "synth-p00002/", headers=JSON, timeout=30
+        ).json()
+        assert [f["filename"] for f in page["files"]] == [good[2]]
+    finally:
+        admin.ok(admin.delete(owner["repository"]["pulp_href"]))
