@@ -12,6 +12,7 @@ import logging
 from django.db import connection
 
 CHANNEL = "pulp_teamindex_changed"
+FLUSH = "flush"  # who owns which name changed, or an upstream did: forget every page
 RECONNECT_DELAY = 1.0
 
 log = logging.getLogger(__name__)

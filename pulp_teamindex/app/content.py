@@ -18,7 +18,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from pulpcore.plugin.content import Handler, app
 
-from . import change_feed, served_files, simple_pages
+from . import change_feed, served_files, simple_pages, upstream
 from .distfiles import InvalidDistribution, normalize_name, parse_filename
 from .endpoints import SIMPLE_DIR
 from .freshness import Freshness
@@ -77,6 +77,7 @@ async def simple_api(request):
 
 def _route_of(distribution):
     version = distribution.serving_version()
+    repository = version.repository.cast() if version else None
     return Route(
         base_path=distribution.base_path,
         repository_pk=str(version.repository_id) if version else "",
@@ -84,6 +85,7 @@ def _route_of(distribution):
         version_number=version.number if version else 0,
         pinned=distribution.repository_id is None,
         guarded=distribution.content_guard_id is not None,
+        upstream=bool(repository and repository.upstream),
     )
 
 
@@ -135,8 +137,13 @@ async def _file_response(route, name):
     if served is None:
         if route.version_pk is None:
             raise web.HTTPNotFound()
-        served = await sync_to_async(served_files.lookup)(route.version_pk, filename) or MISSING
-        _remember(route, "file", filename, served)
+        try:
+            served = await sync_to_async(served_files.lookup)(route.version_pk, filename)
+        except upstream.UpstreamError as exc:
+            raise web.HTTPBadGateway(text=f"{exc}\n") from exc
+        if served is None and route.upstream:
+            raise web.HTTPNotFound()  # the upstream may list it later: remember nothing
+        _remember(route, "file", filename, served or MISSING)
     if served is MISSING:
         raise web.HTTPNotFound()
     if want_metadata:
@@ -154,14 +161,19 @@ async def _page_for(route, project, content_type):
     name = (project, content_type)
     page = _cached(route, "page", name, project)
     if page is None:
-        page = await sync_to_async(simple_pages.render)(route.version_pk, project, content_type)
+        try:
+            page = await sync_to_async(simple_pages.render)(route.version_pk, project, content_type)
+        except upstream.UpstreamError as exc:
+            raise web.HTTPBadGateway(text=f"{exc}\n") from exc
         _remember(route, "page", name, page)
-    if page is MISSING:
+    if page.missing:
         raise web.HTTPNotFound(text=f"No project named {project!r} in this index.\n")
     return page
 
 
 def _changed(payload):
+    if payload == change_feed.FLUSH:
+        _pages.clear()
     _freshness.record(payload)
     _routes.clear()
 

@@ -3,7 +3,7 @@ distribution. Logic beyond what pulpcore's hooks require lives in plain modules.
 
 from logging import getLogger
 
-from aiohttp.web import HTTPNotFound, Response
+from aiohttp.web import FileResponse, HTTPBadGateway, HTTPNotFound, Response
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
@@ -103,6 +103,7 @@ class TeamIndexRepository(Repository, AutoAddObjPermsMixin):
     CONTENT_TYPES = [PackageFile, Yank]
 
     publisher = models.TextField(null=True, blank=True)
+    upstream = models.TextField(null=True, blank=True)
 
     class Meta:
         default_related_name = "%(app_label)s_%(model_name)s"
@@ -231,12 +232,25 @@ class TeamIndexDistribution(Distribution, AutoAddObjPermsMixin):
             raise HTTPNotFound()
         package = packages_in(version).filter(filename=filename).first()
         if package is None:
-            raise HTTPNotFound()
+            return _from_upstream(version, filename, want_metadata)
         if want_metadata:
             if not package.metadata_sha256:
                 raise HTTPNotFound()
             return Response(body=bytes(package.metadata), content_type="text/plain")
         return package.contentartifact_set.select_related("artifact", "artifact__pulp_domain").get()
+
+
+def _from_upstream(version, filename, want_metadata):
+    from .served_files import from_upstream  # imports this module
+    from .upstream import UpstreamError
+
+    try:
+        served = from_upstream(version.repository_id, filename)
+    except UpstreamError as exc:
+        raise HTTPBadGateway(text=f"{exc}\n") from exc
+    if served is None or want_metadata:
+        raise HTTPNotFound()
+    return FileResponse(served.path, headers={"Content-Type": "application/octet-stream"})
 
 
 class PublishToken(BaseModel):
@@ -288,3 +302,21 @@ class ProjectOwner(BaseModel):
     class Meta:
         default_related_name = "%(app_label)s_%(model_name)s"
         unique_together = ("normalized_name", "pulp_domain")
+
+
+class UpstreamFile(BaseModel):
+    """A file an upstream index listed for a project this index does not own: where to fetch
+    it (the upstream's own URL, never one from a request), the digest it must have, and the
+    artifact once it has been fetched and verified."""
+
+    repository = models.ForeignKey(
+        TeamIndexRepository, on_delete=models.CASCADE, related_name="upstream_files"
+    )
+    filename = models.TextField()
+    url = models.TextField()
+    sha256 = models.CharField(max_length=64)
+    artifact = models.ForeignKey("core.Artifact", null=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        default_related_name = "%(app_label)s_%(model_name)s"
+        unique_together = ("repository", "filename")

@@ -60,3 +60,17 @@ def conflicting_owners(prefix, repository):
         .filter(normalized_name__regex=rf"^{re.escape(prefix)}(-|$)")
         .values_list("normalized_name", flat=True)
     )
+
+
+def owned_anywhere(normalized_name):
+    """True when some index of the deployment owns or reserved the name: then no index may
+    serve it from an upstream, whatever the upstream holds."""
+    domain = get_domain_pk()
+    return (
+        Namespace.objects.filter(
+            prefix__in=prefixes_of(normalized_name), pulp_domain_id=domain
+        ).exists()
+        or ProjectOwner.objects.filter(
+            normalized_name=normalized_name, pulp_domain_id=domain
+        ).exists()
+    )

@@ -11,6 +11,8 @@ MAX_CACHED_BYTES = 64 * 1024 * 1024
 class Page:
     body: bytes
     etag: str
+    missing: bool = False  # a cached 404
+    expires: float = 0.0  # time.monotonic() deadline; 0: valid as long as its version
 
     @property
     def cost(self):
@@ -29,7 +31,7 @@ class Cached:
         return self.value.cost
 
 
-MISSING = Page(body=b"", etag="")  # a project the version does not have: a cached 404
+MISSING = Page(body=b"", etag="", missing=True)
 
 
 class PageCache:

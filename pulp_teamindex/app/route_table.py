@@ -18,6 +18,7 @@ class Route:
     version_number: int
     pinned: bool  # serves a fixed version (or publication), not the latest
     guarded: bool  # a content guard must check every request
+    upstream: bool = False  # names nobody owns may come from the index's upstream
 
 
 class RouteTable:

@@ -25,6 +25,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import APIException
 
 from . import endpoints, importing, tokens
+from .change_feed import FLUSH, notify_changed
 from .distfiles import (
     InvalidDistribution,
     check_bare_filename,
@@ -195,6 +196,15 @@ class TeamIndexRepositorySerializer(RepositorySerializer):
         required=False,
         help_text=_("Base path of the index's distribution; defaults to the index name."),
     )
+    upstream = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text=_(
+            "Simple API URL of an upstream index (PyPI, another index). Projects that no index "
+            "here owns, and that this index lacks, are served from it through a verified cache."
+        ),
+    )
     distribute = serializers.BooleanField(
         write_only=True,
         default=True,
@@ -256,14 +266,23 @@ class TeamIndexRepositorySerializer(RepositorySerializer):
                 self._distribution.save(repository=repository)
         return repository
 
+    def validate_upstream(self, value):
+        if value and not value.startswith(("http://", "https://")):
+            raise serializers.ValidationError(_("Give the upstream's simple API URL (http[s])."))
+        return value or None
+
     def update(self, instance, validated_data):
         validated_data.pop("base_path", None)
         validated_data.pop("distribute", None)
-        return super().update(instance, validated_data)
+        repository = super().update(instance, validated_data)
+        if "upstream" in validated_data:
+            notify_changed(FLUSH)
+        return repository
 
     class Meta:
         fields = RepositorySerializer.Meta.fields + (
             "publisher",
+            "upstream",
             "base_path",
             "distribute",
             "distribution",

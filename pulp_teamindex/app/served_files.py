@@ -1,11 +1,20 @@
 """What the content app needs to serve a file of a version from memory: where its bytes lie
 on local storage, and its PEP 658 metadata. Like pages, this never changes for a version."""
 
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
-from pulpcore.plugin.models import RepositoryVersion
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from pulpcore.plugin.files import PulpTemporaryUploadedFile
+from pulpcore.plugin.models import Artifact, RepositoryVersion
+from pulpcore.plugin.util import get_domain_pk
 
-from .models import packages_in
+from . import upstream
+from .distfiles import parse_filename
+from .models import UpstreamFile, packages_in
+from .ownership import owned_anywhere
 
 
 @dataclass(frozen=True)
@@ -19,11 +28,11 @@ class ServedFile:
 
 
 def lookup(version_pk, filename):
-    """The file `filename` of a version, or None when the version does not hold it."""
+    """The file `filename` of a version (or fetched from its index's upstream), or None."""
     version = RepositoryVersion.objects.get(pk=version_pk)
     package = packages_in(version).filter(filename=filename).first()
     if package is None:
-        return None
+        return from_upstream(version.repository_id, filename)
     content_artifact = package.contentartifact_set.select_related("artifact").first()
     path = None
     if content_artifact is not None and content_artifact.artifact is not None:
@@ -34,3 +43,39 @@ def lookup(version_pk, filename):
     return ServedFile(
         path=path, metadata=bytes(package.metadata) if package.metadata_sha256 else None
     )
+
+
+def from_upstream(repository_pk, filename):
+    """A file an upstream listed for a project nobody here owns: fetched once from the URL the
+    upstream listed, checked against the digest it listed, then kept as an artifact."""
+    record = (
+        UpstreamFile.objects.filter(repository_id=repository_pk, filename=filename)
+        .select_related("artifact")
+        .first()
+    )
+    if record is None or owned_anywhere(parse_filename(filename)[1]):
+        return None
+    if record.artifact is None:
+        record.artifact = _fetch(record)
+        record.save(update_fields=["artifact"])
+    return ServedFile(path=record.artifact.file.path, metadata=None)
+
+
+def _fetch(record):
+    existing = Artifact.objects.filter(sha256=record.sha256, pulp_domain_id=get_domain_pk())
+    if found := existing.first():
+        return found
+    with tempfile.TemporaryDirectory(dir=settings.WORKING_DIRECTORY) as scratch:
+        path = Path(scratch) / record.filename
+        upstream.download(record.url, record.sha256, path)
+        with open(path, "rb") as handle:
+            artifact = Artifact.init_and_validate(
+                PulpTemporaryUploadedFile.from_file(handle),
+                expected_digests={"sha256": record.sha256},
+            )
+            try:
+                with transaction.atomic():
+                    artifact.save()
+            except IntegrityError:
+                artifact = existing.get()
+    return artifact

@@ -3,15 +3,23 @@
 from django.db.models.signals import post_delete, post_save
 from pulpcore.plugin.models import RepositoryVersion
 
-from .change_feed import notify_changed
-from .models import TeamIndexDistribution, TeamIndexRepository
+from .change_feed import FLUSH, notify_changed
+from .models import Namespace, ProjectOwner, TeamIndexDistribution, TeamIndexRepository
 
 
 def _changed(sender, **kwargs):
     notify_changed()
 
 
+def _flush(sender, **kwargs):
+    if kwargs.get("created", True):
+        notify_changed(FLUSH)
+
+
 def connect():
+    post_save.connect(_flush, sender=ProjectOwner, dispatch_uid="teamindex-owner-save")
+    post_save.connect(_flush, sender=Namespace, dispatch_uid="teamindex-namespace-save")
+    post_delete.connect(_flush, sender=Namespace, dispatch_uid="teamindex-namespace-del")
     post_save.connect(_changed, sender=TeamIndexDistribution, dispatch_uid="teamindex-dist-save")
     post_delete.connect(_changed, sender=TeamIndexDistribution, dispatch_uid="teamindex-dist-del")
     post_delete.connect(_changed, sender=TeamIndexRepository, dispatch_uid="teamindex-repo-del")

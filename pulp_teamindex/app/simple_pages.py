@@ -6,13 +6,18 @@ makes a new version, costs only the pages that are asked for afterwards.
 """
 
 import hashlib
+import time
+from datetime import UTC, datetime
 
 from pulpcore.plugin.models import RepositoryVersion
 
-from . import simple_render
-from .models import PACKAGES_DIR, Yank, members_of, packages_in
+from . import simple_render, upstream
+from .distfiles import InvalidDistribution, parse_filename
+from .models import PACKAGES_DIR, UpstreamFile, Yank, members_of, packages_in
+from .ownership import owned_anywhere
 from .page_cache import MISSING, Page
 
+UPSTREAM_TIME = datetime.fromtimestamp(0, UTC)  # upstream pages do not all say; epoch marks it
 _FILE_FIELDS = (
     "filename",
     "name",
@@ -25,12 +30,62 @@ _FILE_FIELDS = (
 )
 
 
+UPSTREAM_TTL = 300.0
+
+
 def render(version_pk, project, content_type):
-    """The page for `project` (the project list when None) of a version, or MISSING."""
-    version = RepositoryVersion.objects.get(pk=version_pk)
+    """The page for `project` (the project list when None) of a version, or MISSING. A project
+    with no file here, that no index owns, comes from the index's upstream if it has one."""
+    version = RepositoryVersion.objects.select_related("repository").get(pk=version_pk)
     if project is None:
         return project_list(version, content_type)
-    return project_detail(version, project, content_type) or MISSING
+    page = project_detail(version, project, content_type)
+    if page is None:
+        repository = version.repository.cast()
+        if repository.upstream and not owned_anywhere(project):
+            return upstream_detail(repository, project, content_type)
+    return page or MISSING
+
+
+def upstream_detail(repository, project, content_type):
+    """The upstream's files for `project`, linked to this index's own `packages/` path and
+    remembered with the digest the upstream listed."""
+    expires = time.monotonic() + UPSTREAM_TTL
+    listed = upstream.fetch_listing(repository.upstream, project)
+    if not listed:
+        return Page(body=b"", etag="", missing=True, expires=expires)
+    entries = []
+    for item in listed:
+        record, _ = UpstreamFile.objects.get_or_create(
+            repository=repository,
+            filename=item.filename,
+            defaults={"url": item.url, "sha256": item.sha256},
+        )  # a filename keeps the digest first seen: an upstream cannot swap its bytes
+        entries.append(
+            simple_render.FileEntry(
+                filename=item.filename,
+                url=f"../../{PACKAGES_DIR}{item.filename}",
+                sha256=record.sha256,
+                requires_python=item.requires_python,
+                size=item.size,
+                upload_time=UPSTREAM_TIME,
+                version=_version_of(item.filename),
+                yanked=item.yanked,
+            )
+        )
+    if content_type == simple_render.JSON_TYPE:
+        text = simple_render.project_page_json(project, entries)
+    else:
+        text = simple_render.project_page_html(project, entries)
+    page = _page(text)
+    return Page(body=page.body, etag=page.etag, expires=expires)
+
+
+def _version_of(filename):
+    try:
+        return str(parse_filename(filename)[2])
+    except InvalidDistribution:
+        return "0"
 
 
 def _page(text):

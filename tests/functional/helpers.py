@@ -117,6 +117,6 @@ def pip(*args, python=None):
     return run([sys.executable, "-m", "pip", *target, "--isolated", "--no-cache-dir", *args])
 
 
-def uv(*args):
+def uv(*args, input=None):
     """The real uv; callers pass --no-config and --no-cache."""
-    return run([BIN / "uv", *args])
+    return run([BIN / "uv", *args], input=input)

@@ -1,0 +1,117 @@
+"""A safe single index URL: names nobody here owns come from the upstream, through a verified
+cache; names a team owns never do, whatever version the upstream offers."""
+
+import hashlib
+import http.server
+import threading
+import zipfile
+from functools import partial
+
+import pytest
+import requests
+from conftest import make_index
+from helpers import pip, twine_upload, uv
+
+JSON = {"Accept": "application/vnd.pypi.simple.v1+json"}
+
+
+def make_wheel(directory, name, version, body=b""):
+    dist = name.replace("-", "_")
+    path = directory / f"{dist}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(f"{dist}/__init__.py", body + f"VERSION = {version!r}\n".encode())
+        zf.writestr(
+            f"{dist}-{version}.dist-info/METADATA",
+            f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+        )
+        zf.writestr(f"{dist}-{version}.dist-info/WHEEL", "Wheel-Version: 1.0\n")
+        zf.writestr(f"{dist}-{version}.dist-info/RECORD", "")
+    return path
+
+
+@pytest.fixture
+def upstream(tmp_path):
+    """A PEP 503 index on loopback: the attacker's `team-secret` 99.0, an honest `public-lib`,
+    and `evil-lib`, whose file does not match the digest its page lists."""
+    root = tmp_path / "upstream"
+    files = root / "files"
+    files.mkdir(parents=True)
+    listing = {
+        "team-secret": [make_wheel(files, "team-secret", "99.0", b"import os  # attacker\n")],
+        "public-lib": [make_wheel(files, "public-lib", "1.0")],
+        "evil-lib": [make_wheel(files, "evil-lib", "1.0")],
+    }
+    for name, wheels in listing.items():
+        page = root / "simple" / name
+        page.mkdir(parents=True)
+        links = "".join(
+            f'<a href="../../files/{w.name}#sha256='
+            f'{"0" * 64 if name == "evil-lib" else hashlib.sha256(w.read_bytes()).hexdigest()}">'
+            f"{w.name}</a>\n"
+            for w in wheels
+        )
+        (page / "index.html").write_text(f"<!DOCTYPE html><html><body>{links}</body></html>")
+    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield {"url": f"http://127.0.0.1:{server.server_port}/simple/", "files": listing}
+    server.shutdown()
+
+
+def test_owned_names_never_fall_through_and_others_do(admin, publisher, upstream, tmp_path, venv):
+    index = make_index(admin, upstream=upstream["url"])
+    try:
+        ours = make_wheel(tmp_path, "team-secret", "1.0")
+        assert twine_upload(index, publisher, ours).returncode == 0
+        url = index["distribution"]["index_url"]
+
+        secret = requests.get(url + "team-secret/", headers=JSON, timeout=30).json()
+        assert [f["filename"] for f in secret["files"]] == [ours.name]
+        got = pip("install", "--index-url", url, "team-secret", python=venv / "bin" / "python")
+        assert got.returncode == 0, got.stdout + got.stderr
+        installed = next((venv / "lib").glob("python*/site-packages/team_secret/__init__.py"))
+        assert "attacker" not in installed.read_text()
+        resolved = uv(
+            "pip",
+            "compile",
+            "--no-config",
+            "--no-cache",
+            "--index-url",
+            url,
+            "-",
+            input="team-secret\n",
+        )
+        assert "team-secret==1.0" in resolved.stdout, resolved.stdout + resolved.stderr
+
+        public = requests.get(url + "public-lib/", headers=JSON, timeout=30).json()
+        (listed,) = public["files"]
+        upstream_wheel = upstream["files"]["public-lib"][0]
+        assert listed["hashes"]["sha256"] == hashlib.sha256(upstream_wheel.read_bytes()).hexdigest()
+        fetched = pip(
+            "download", "--no-deps", "--index-url", url, "-d", tmp_path / "dl", "public-lib"
+        )
+        assert fetched.returncode == 0, fetched.stderr
+        assert (tmp_path / "dl" / upstream_wheel.name).read_bytes() == upstream_wheel.read_bytes()
+        assert upstream["url"].split("/simple/")[0] not in fetched.stdout  # via our index only
+
+        evil = requests.get(url + "evil-lib/", headers=JSON, timeout=30).json()
+        evil_url = requests.compat.urljoin(url + "evil-lib/", evil["files"][0]["url"])
+        assert requests.get(evil_url, timeout=30).status_code == 502
+        assert requests.get(url + "no-such-project/", timeout=30).status_code == 404
+    finally:
+        admin.ok(admin.delete(index["repository"]["pulp_href"]))
+
+
+def test_a_reserved_namespace_never_falls_through(admin, upstream):
+    index = make_index(admin, upstream=upstream["url"])
+    grant = admin.post(
+        "teamindex/namespaces/",
+        json={"prefix": "public", "repository": index["repository"]["pulp_href"]},
+    )
+    assert grant.status_code == 201, grant.text
+    try:
+        url = index["distribution"]["index_url"]
+        assert requests.get(url + "public-lib/", timeout=30).status_code == 404
+    finally:
+        admin.delete(grant.json()["pulp_href"])
+        admin.ok(admin.delete(index["repository"]["pulp_href"]))
