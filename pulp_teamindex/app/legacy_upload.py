@@ -14,6 +14,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
+from .audit import record_refusal
 from .distfiles import InvalidDistribution, inspect_distribution
 from .legacy_form import check_action, check_claims, file_digests
 from .models import TeamIndexDistribution
@@ -34,6 +35,19 @@ class LegacyUploadView(APIView):
             return too_big
         distribution = _distribution(path)
         repository = _repository_of(distribution)
+        response = self._answer(request, distribution, repository)
+        if 400 <= response.status_code < 500:
+            upload = request.FILES.get("content") if response.status_code != 413 else None
+            record_refusal(
+                repository,
+                upload.name if upload else "",
+                response.status_code,
+                response.content.decode().strip(),
+                request.user,
+            )
+        return response
+
+    def _answer(self, request, distribution, repository):
         if not may_publish(request.user, repository):
             return _text(
                 403,

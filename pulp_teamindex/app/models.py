@@ -320,3 +320,18 @@ class UpstreamFile(BaseModel):
     class Meta:
         default_related_name = "%(app_label)s_%(model_name)s"
         unique_together = ("repository", "filename")
+
+
+class UploadRefusal(BaseModel):
+    """An upload this index refused: kept so that every refusal can be audited."""
+
+    repository = models.ForeignKey(
+        TeamIndexRepository, on_delete=models.CASCADE, related_name="upload_refusals"
+    )
+    filename = models.TextField()
+    status = models.PositiveSmallIntegerField()
+    reason = models.TextField()
+    username = models.TextField(default="", blank=True)
+
+    class Meta:
+        default_related_name = "%(app_label)s_%(model_name)s"

@@ -25,6 +25,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import APIException
 
 from . import endpoints, importing, tokens
+from .audit import record_refusal
 from .change_feed import FLUSH, notify_changed
 from .distfiles import (
     InvalidDistribution,
@@ -80,9 +81,21 @@ class PackageFileSerializer(SingleArtifactContentUploadSerializer):
                     }
                 )
             filename = data.setdefault("relative_path", upload.name)
-            info = _inspect_or_400(upload.temporary_file_path(), filename)
-            if repository := data.get("repository"):
-                _claim_or_409(repository.cast(), info.normalized_name)
+            repository = data["repository"].cast() if data.get("repository") else None
+            try:
+                info = _inspect_or_400(upload.temporary_file_path(), filename)
+                if repository is not None:
+                    _claim_or_409(repository, info.normalized_name)
+            except (serializers.ValidationError, NameConflict) as exc:
+                if repository is not None:
+                    record_refusal(
+                        repository,
+                        filename,
+                        exc.status_code,
+                        str(exc.detail),
+                        self.context["request"].user,
+                    )
+                raise
         elif "relative_path" not in data and "artifact" in data:
             raise serializers.ValidationError(
                 {"relative_path": _("Give the file name when creating from an artifact.")}

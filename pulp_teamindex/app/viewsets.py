@@ -28,7 +28,7 @@ from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from . import tasks
+from . import audit, tasks
 from .distfiles import normalize_name
 from .models import (
     Namespace,
@@ -178,6 +178,20 @@ class TeamIndexRepositoryViewSet(RepositoryViewSet, ModifyRepositoryActionMixin,
                 "effect": "allow",
                 "condition": ["is_index_publisher"],
             },
+            {  # the audit: the index's publisher, and admins of the index
+                "action": ["shadowed", "refusals"],
+                "principal": "authenticated",
+                "effect": "allow",
+                "condition": ["is_index_publisher"],
+            },
+            {
+                "action": ["shadowed", "refusals"],
+                "principal": "authenticated",
+                "effect": "allow",
+                "condition": [
+                    "has_model_or_domain_or_obj_perms:teamindex.change_teamindexrepository"
+                ],
+            },
         ],
         "creation_hooks": [
             {
@@ -270,6 +284,34 @@ class TeamIndexRepositoryViewSet(RepositoryViewSet, ModifyRepositoryActionMixin,
         repository = self.get_object()
         path = self._validated(ImportSerializer, request, repository)["path"]
         return self._dispatch(request, tasks.import_directory, repository, path=path)
+
+    @extend_schema(
+        description="Names this index owns that its upstream also offers (their "
+        "upstream files are never served)."
+    )
+    @action(detail=True, methods=["get"], serializer_class=None)
+    def shadowed(self, request, pk, **kwargs):
+        repository = self.get_object()
+        names, errors = audit.shadowed(repository)
+        return Response({"upstream": repository.upstream, "shadowed": names, "errors": errors})
+
+    @extend_schema(description="The latest refused uploads, newest first, with who and why.")
+    @action(detail=True, methods=["get"], serializer_class=None)
+    def refusals(self, request, pk, **kwargs):
+        repository = self.get_object()
+        rows = repository.upload_refusals.order_by("-pulp_created")[:200]
+        return Response(
+            [
+                {
+                    "time": r.pulp_created,
+                    "filename": r.filename,
+                    "status": r.status,
+                    "reason": r.reason,
+                    "user": r.username,
+                }
+                for r in rows
+            ]
+        )
 
     @extend_schema(
         description="Delete the team index and the distributions serving it.",

@@ -98,6 +98,11 @@ def test_owned_names_never_fall_through_and_others_do(admin, publisher, upstream
         evil_url = requests.compat.urljoin(url + "evil-lib/", evil["files"][0]["url"])
         assert requests.get(evil_url, timeout=30).status_code == 502
         assert requests.get(url + "no-such-project/", timeout=30).status_code == 404
+
+        report = publisher.get(index["repository"]["pulp_href"] + "shadowed/").json()
+        assert report["shadowed"] == [
+            {"name": "team-secret", "upstream_files": ["team_secret-99.0-py3-none-any.whl"]}
+        ]
     finally:
         admin.ok(admin.delete(index["repository"]["pulp_href"]))
 

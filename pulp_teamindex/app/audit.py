@@ -1,0 +1,46 @@
+"""Audit of what an index refuses and what it shadows.
+
+Refused uploads are recorded with who sent them and why. Shadowed names are projects this index
+owns that its upstream also offers: the upstream's files are never served for them, and the
+report shows which names an attacker (or a namesake) has published upstream.
+"""
+
+from . import upstream
+from .models import ProjectOwner, UploadRefusal, packages_in
+
+MAX_REASON = 2000
+
+
+def record_refusal(repository, filename, status, reason, user):
+    UploadRefusal.objects.create(
+        repository=repository,
+        filename=(filename or "")[:255],
+        status=status,
+        reason=reason[:MAX_REASON],
+        username=user.get_username() if user is not None and user.is_authenticated else "",
+    )
+
+
+def owned_names(repository):
+    names = set(
+        ProjectOwner.objects.filter(repository=repository).values_list("normalized_name", flat=True)
+    )
+    latest = repository.latest_version()
+    names.update(packages_in(latest).values_list("normalized_name", flat=True).distinct())
+    return sorted(names)
+
+
+def shadowed(repository):
+    """[{name, upstream_files}] for owned names the upstream also lists, with any errors."""
+    report, errors = [], []
+    if not repository.upstream:
+        return report, errors
+    for name in owned_names(repository):
+        try:
+            listed = upstream.fetch_listing(repository.upstream, name)
+        except upstream.UpstreamError as exc:
+            errors.append({"name": name, "error": str(exc)})
+            continue
+        if listed:
+            report.append({"name": name, "upstream_files": sorted(f.filename for f in listed)})
+    return report, errors
