@@ -1,6 +1,7 @@
 """Publishing a validated file into a team index, so that it is served when the call returns."""
 
 import time
+from dataclasses import asdict
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -37,18 +38,13 @@ def find_filename(repository, filename):
 def store_package(upload, info):
     """Save the artifact and content unit for a validated file; safe under concurrent uploads
     of the same bytes, which converge on one artifact and one unit."""
-    artifact = _store_artifact(upload)
-    fields = dict(
-        name=info.name,
-        normalized_name=info.normalized_name,
-        version=info.version,
-        packagetype=info.packagetype,
-        requires_python=info.requires_python,
-        size=info.size,
-        metadata=info.metadata,
-        metadata_sha256=info.metadata_sha256,
-    )
-    key = dict(filename=info.filename, sha256=info.sha256, pulp_domain_id=get_domain_pk())
+    artifact = store_artifact(upload)
+    fields = asdict(info)
+    key = {
+        "filename": fields.pop("filename"),
+        "sha256": fields.pop("sha256"),
+        "pulp_domain_id": get_domain_pk(),
+    }
     package = PackageFile.objects.filter(**key).first()
     if package is None:
         try:
@@ -62,8 +58,10 @@ def store_package(upload, info):
     return package
 
 
-def _store_artifact(upload):
-    artifact = Artifact.init_and_validate(upload)
+def store_artifact(upload, expected_digests=None):
+    """The artifact holding `upload`'s bytes: an existing one, or a new one (storage moves the
+    uploaded temporary file into place)."""
+    artifact = Artifact.init_and_validate(upload, expected_digests=expected_digests)
     existing = Artifact.objects.filter(sha256=artifact.sha256, pulp_domain_id=get_domain_pk())
     if found := existing.first():
         found.touch()

@@ -1,20 +1,15 @@
 """REST representations of team indexes, their files, publications and distributions."""
 
-import re
 import shutil
+from dataclasses import asdict
 from gettext import gettext as _
-from pathlib import Path
 from tempfile import NamedTemporaryFile
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
-from packaging.version import InvalidVersion, Version
 from pulpcore.plugin.serializers import (
     DetailRelatedField,
     DistributionSerializer,
-    IdentityField,
-    ModelSerializer,
     NoArtifactContentSerializer,
     PublicationSerializer,
     RepositorySerializer,
@@ -24,27 +19,22 @@ from pulpcore.plugin.util import get_domain_pk
 from rest_framework import serializers
 from rest_framework.exceptions import APIException
 
-from . import endpoints, importing, tokens
+from . import endpoints
 from .audit import record_refusal
 from .change_feed import FLUSH, notify_changed
 from .distfiles import (
     InvalidDistribution,
     check_bare_filename,
     inspect_distribution,
-    normalize_name,
 )
 from .models import (
-    Namespace,
     PackageFile,
-    PublishToken,
     TeamIndexDistribution,
     TeamIndexPublication,
     TeamIndexRepository,
     Yank,
-    packages_in,
 )
-from .names import covers
-from .ownership import NameTaken, claim, conflicting_owners
+from .ownership import NameTaken, claim
 
 
 class PackageFileSerializer(SingleArtifactContentUploadSerializer):
@@ -108,18 +98,7 @@ class PackageFileSerializer(SingleArtifactContentUploadSerializer):
         artifact = data["artifact"]
         filename = data["relative_path"]
         info = _inspect_or_400(_artifact_path(artifact), filename)
-        data.update(
-            filename=info.filename,
-            name=info.name,
-            normalized_name=info.normalized_name,
-            version=info.version,
-            packagetype=info.packagetype,
-            requires_python=info.requires_python,
-            sha256=info.sha256,
-            size=info.size,
-            metadata=info.metadata,
-            metadata_sha256=info.metadata_sha256,
-        )
+        data.update(asdict(info))
         return data
 
     def retrieve(self, validated_data):
@@ -347,182 +326,3 @@ class TeamIndexDistributionSerializer(DistributionSerializer):
     class Meta:
         fields = DistributionSerializer.Meta.fields + ("publication", "index_url", "upload_url")
         model = TeamIndexDistribution
-
-
-class PublishTokenSerializer(ModelSerializer):
-    """An API token for twine (`-u __token__ -p <token>`). The token itself is shown once, in
-    the answer to its creation; only its digest is stored."""
-
-    pulp_href = IdentityField(view_name="teamindex/tokens-detail")
-    name = serializers.CharField(help_text=_("What the token is for, e.g. the CI pipeline."))
-    user = serializers.SlugRelatedField(
-        slug_field="username",
-        queryset=get_user_model().objects.all(),
-        required=False,
-        help_text=_("The account the token acts as; defaults to the requesting user."),
-    )
-    repositories = DetailRelatedField(
-        many=True,
-        view_name_pattern=r"repositories(-.*/.*)-detail",
-        queryset=TeamIndexRepository.objects.all(),
-        help_text=_("The team indexes this token may publish to."),
-    )
-    expires_at = serializers.DateTimeField(required=False, allow_null=True)
-    prefix = serializers.CharField(read_only=True, help_text=_("The token's first characters."))
-    revoked_at = serializers.DateTimeField(read_only=True)
-    last_used_at = serializers.DateTimeField(read_only=True)
-    token = serializers.SerializerMethodField(help_text=_("The token; shown only on creation."))
-
-    def get_token(self, obj) -> str | None:
-        return getattr(obj, "plaintext", None)
-
-    def validate_repositories(self, value):
-        if not value:
-            raise serializers.ValidationError(_("Scope the token to at least one index."))
-        return value
-
-    def create(self, validated_data):
-        plaintext, digest, prefix = tokens.new_token()
-        validated_data.setdefault("user", self.context["request"].user)
-        token = super().create({**validated_data, "digest": digest, "prefix": prefix})
-        token.plaintext = plaintext
-        return token
-
-    class Meta:
-        model = PublishToken
-        fields = ModelSerializer.Meta.fields + (
-            "name",
-            "user",
-            "repositories",
-            "expires_at",
-            "prefix",
-            "revoked_at",
-            "last_used_at",
-            "token",
-        )
-
-
-class FileSelectionSerializer(serializers.Serializer):
-    """Which files of the latest version to act on (yank, unyank, remove, promote): a list of
-    filenames, or a project (and a version) for a whole release at once."""
-
-    filenames = serializers.ListField(child=serializers.CharField(), required=False)
-    project = serializers.CharField(required=False)
-    version = serializers.CharField(required=False)
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
-
-    def validate(self, data):
-        latest = self.context["repository"].latest_version()
-        files = packages_in(latest)
-        if data.get("filenames"):
-            files = files.filter(filename__in=data["filenames"])
-        elif data.get("project"):
-            files = files.filter(normalized_name=normalize_name(data["project"]))
-        else:
-            raise serializers.ValidationError(_("Give `filenames`, or `project` (and `version`)."))
-        found = sorted(files.values_list("filename", "version"))
-        if data.get("project") and data.get("version"):
-            wanted = _parse_version(data["version"])
-            found = [(f, v) for f, v in found if Version(v) == wanted]
-        found = [f for f, _v in found]
-        missing = set(data.get("filenames") or []) - set(found)
-        if missing or not found:
-            raise serializers.ValidationError(
-                _("Not in the latest version of this index: {}").format(
-                    ", ".join(sorted(missing)) or data.get("project")
-                )
-            )
-        return {"filenames": found, "reason": data["reason"]}
-
-
-def _parse_version(value):
-    try:
-        return Version(value)
-    except InvalidVersion as exc:
-        raise serializers.ValidationError({"version": _("Not a PEP 440 version.")}) from exc
-
-
-class RollbackSerializer(serializers.Serializer):
-    """Which earlier version the index should serve again (as a new version)."""
-
-    version = serializers.IntegerField(min_value=0)
-
-    def validate_version(self, number):
-        version = self.context["repository"].versions.filter(number=number, complete=True).first()
-        if version is None:
-            raise serializers.ValidationError(_("This index has no version {}.").format(number))
-        return version
-
-
-class PromoteSerializer(FileSelectionSerializer):
-    """Copy files (a release, or named files) from another team index into this one."""
-
-    source = DetailRelatedField(
-        view_name_pattern=r"repositories(-.*/.*)-detail",
-        queryset=TeamIndexRepository.objects.all(),
-        help_text=_("The team index to copy from, e.g. the team's staging index."),
-    )
-
-    def validate(self, data):
-        self.context["repository"] = data["source"]
-        selected = super().validate(data)
-        packages = packages_in(data["source"].latest_version()).filter(
-            filename__in=selected["filenames"]
-        )
-        return {
-            "packages": [str(pk) for pk in packages.values_list("pk", flat=True)],
-            "filenames": selected["filenames"],
-        }
-
-
-class NamespaceSerializer(ModelSerializer):
-    """A PEP 752 namespace grant: `prefix` and every `prefix-*` project belong to one index."""
-
-    pulp_href = IdentityField(view_name="teamindex/namespaces-detail")
-    prefix = serializers.CharField(help_text=_("Project name prefix, e.g. `acme`."))
-    repository = DetailRelatedField(
-        view_name_pattern=r"repositories(-.*/.*)-detail",
-        queryset=TeamIndexRepository.objects.all(),
-        help_text=_("The team index the namespace is granted to."),
-    )
-
-    def validate_prefix(self, value):
-        prefix = normalize_name(value.strip())
-        if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", prefix):
-            raise serializers.ValidationError(_("{!r} is not a project name.").format(value))
-        for other in Namespace.objects.values_list("prefix", flat=True):
-            if covers(other, prefix) or covers(prefix, other):
-                raise serializers.ValidationError(
-                    _("Overlaps the existing namespace {!r}: grants may not overlap.").format(other)
-                )
-        return prefix
-
-    def validate(self, data):
-        taken = conflicting_owners(data["prefix"], data["repository"])
-        if taken:
-            raise NameConflict(
-                _("Projects under {!r} already belong to other indexes: {}.").format(
-                    data["prefix"], ", ".join(taken)
-                )
-            )
-        return data
-
-    class Meta:
-        model = Namespace
-        fields = ModelSerializer.Meta.fields + ("prefix", "repository")
-
-
-class ImportSerializer(serializers.Serializer):
-    """A server-side directory (under ALLOWED_IMPORT_PATHS) to import every wheel and sdist
-    from, recursively."""
-
-    path = serializers.CharField()
-
-    def validate_path(self, value):
-        if not Path(value).is_absolute() or not importing.allowed(value):
-            raise serializers.ValidationError(
-                _("{} is not under ALLOWED_IMPORT_PATHS.").format(value)
-            )
-        if not Path(value).is_dir():
-            raise serializers.ValidationError(_("{} is not a directory.").format(value))
-        return str(Path(value).resolve())

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from pulpcore.plugin.files import PulpTemporaryUploadedFile
 from pulpcore.plugin.models import Artifact, RepositoryVersion
 from pulpcore.plugin.util import get_domain_pk
@@ -15,6 +14,7 @@ from . import upstream
 from .distfiles import parse_filename
 from .models import UpstreamFile, packages_in
 from .ownership import owned_anywhere
+from .publishing import store_artifact
 
 
 @dataclass(frozen=True)
@@ -69,13 +69,7 @@ def _fetch(record):
         path = Path(scratch) / record.filename
         upstream.download(record.url, record.sha256, path)
         with open(path, "rb") as handle:
-            artifact = Artifact.init_and_validate(
+            return store_artifact(
                 PulpTemporaryUploadedFile.from_file(handle),
                 expected_digests={"sha256": record.sha256},
             )
-            try:
-                with transaction.atomic():
-                    artifact.save()
-            except IntegrityError:
-                artifact = existing.get()
-    return artifact

@@ -6,7 +6,6 @@ files are visible to every authenticated user, so tools and CI accounts can disc
 who may *read* an index's packages is the distribution's content guard's business.
 """
 
-from django.utils import timezone
 from django_filters import CharFilter
 from drf_spectacular.utils import extend_schema
 from pulpcore.plugin.actions import ModifyRepositoryActionMixin
@@ -15,7 +14,6 @@ from pulpcore.plugin.tasking import add_and_remove, dispatch
 from pulpcore.plugin.viewsets import (
     ContentFilter,
     DistributionViewSet,
-    NamedModelViewSet,
     OperationPostponedResponse,
     PublicationViewSet,
     ReadOnlyContentViewSet,
@@ -24,53 +22,38 @@ from pulpcore.plugin.viewsets import (
     RolesMixin,
     SingleArtifactContentUploadViewSet,
 )
-from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from . import audit, tasks
+from .access_policies import (
+    VIEW_ANY_AUTHENTICATED,
+    admin_statements,
+    owner_hook,
+    owner_roles,
+)
+from .action_serializers import (
+    FileSelectionSerializer,
+    ImportSerializer,
+    PromoteSerializer,
+    RollbackSerializer,
+)
+from .admin_viewsets import NamespaceViewSet, PublishTokenViewSet
 from .distfiles import normalize_name
 from .models import (
-    Namespace,
     PackageFile,
-    PublishToken,
     TeamIndexDistribution,
     TeamIndexPublication,
     TeamIndexRepository,
     Yank,
 )
 from .serializers import (
-    FileSelectionSerializer,
-    ImportSerializer,
-    NamespaceSerializer,
     PackageFileSerializer,
-    PromoteSerializer,
-    PublishTokenSerializer,
-    RollbackSerializer,
     TeamIndexDistributionSerializer,
     TeamIndexPublicationSerializer,
     TeamIndexRepositorySerializer,
     YankContentSerializer,
 )
-
-VIEW_ANY_AUTHENTICATED = {
-    "action": ["list", "retrieve", "my_permissions"],
-    "principal": "authenticated",
-    "effect": "allow",
-}
-
-
-def _admin_statements(app_model, actions_perms):
-    """Statements granting each action to users holding the model/domain/object permission."""
-    return [
-        {
-            "action": actions,
-            "principal": "authenticated",
-            "effect": "allow",
-            "condition": [f"has_model_or_domain_or_obj_perms:teamindex.{perm}_{app_model}"],
-        }
-        for actions, perm in actions_perms
-    ]
 
 
 class PackageFileFilter(ContentFilter):
@@ -156,7 +139,7 @@ class TeamIndexRepositoryViewSet(RepositoryViewSet, ModifyRepositoryActionMixin,
                 "effect": "allow",
                 "condition": ["has_model_or_domain_perms:teamindex.add_teamindexrepository"],
             },
-            *_admin_statements(
+            *admin_statements(
                 "teamindexrepository",
                 [
                     (["destroy"], "delete"),
@@ -193,24 +176,11 @@ class TeamIndexRepositoryViewSet(RepositoryViewSet, ModifyRepositoryActionMixin,
                 ],
             },
         ],
-        "creation_hooks": [
-            {
-                "function": "add_roles_for_object_creator",
-                "parameters": {"roles": "teamindex.teamindexrepository_owner"},
-            },
-        ],
+        "creation_hooks": owner_hook("teamindexrepository"),
     }
-    LOCKED_ROLES = {
-        "teamindex.teamindexrepository_creator": ["teamindex.add_teamindexrepository"],
-        "teamindex.teamindexrepository_owner": [
-            "teamindex.view_teamindexrepository",
-            "teamindex.change_teamindexrepository",
-            "teamindex.delete_teamindexrepository",
-            "teamindex.manage_roles_teamindexrepository",
-            "teamindex.repair_teamindexrepository",
-        ],
-        "teamindex.teamindexrepository_viewer": ["teamindex.view_teamindexrepository"],
-    }
+    LOCKED_ROLES = owner_roles(
+        "teamindexrepository", ["view", "change", "delete", "manage_roles", "repair"]
+    )
 
     @extend_schema(
         description="Yank files (PEP 592): installers skip them unless pinned exactly.",
@@ -406,7 +376,7 @@ class TeamIndexPublicationViewSet(PublicationViewSet, RolesMixin):
                     "teamindex.view_teamindexrepository",
                 ],
             },
-            *_admin_statements(
+            *admin_statements(
                 "teamindexpublication",
                 [
                     (["destroy"], "delete"),
@@ -414,22 +384,9 @@ class TeamIndexPublicationViewSet(PublicationViewSet, RolesMixin):
                 ],
             ),
         ],
-        "creation_hooks": [
-            {
-                "function": "add_roles_for_object_creator",
-                "parameters": {"roles": "teamindex.teamindexpublication_owner"},
-            },
-        ],
+        "creation_hooks": owner_hook("teamindexpublication"),
     }
-    LOCKED_ROLES = {
-        "teamindex.teamindexpublication_creator": ["teamindex.add_teamindexpublication"],
-        "teamindex.teamindexpublication_owner": [
-            "teamindex.view_teamindexpublication",
-            "teamindex.delete_teamindexpublication",
-            "teamindex.manage_roles_teamindexpublication",
-        ],
-        "teamindex.teamindexpublication_viewer": ["teamindex.view_teamindexpublication"],
-    }
+    LOCKED_ROLES = owner_roles("teamindexpublication", ["view", "delete", "manage_roles"])
 
     @extend_schema(
         description="Trigger an asynchronous task to freeze a team index version.",
@@ -467,7 +424,7 @@ class TeamIndexDistributionViewSet(DistributionViewSet, RolesMixin):
                     "teamindex.view_teamindexrepository",
                 ],
             },
-            *_admin_statements(
+            *admin_statements(
                 "teamindexdistribution",
                 [
                     (["update", "partial_update", "set_label", "unset_label"], "change"),
@@ -476,99 +433,11 @@ class TeamIndexDistributionViewSet(DistributionViewSet, RolesMixin):
                 ],
             ),
         ],
-        "creation_hooks": [
-            {
-                "function": "add_roles_for_object_creator",
-                "parameters": {"roles": "teamindex.teamindexdistribution_owner"},
-            },
-        ],
+        "creation_hooks": owner_hook("teamindexdistribution"),
     }
-    LOCKED_ROLES = {
-        "teamindex.teamindexdistribution_creator": ["teamindex.add_teamindexdistribution"],
-        "teamindex.teamindexdistribution_owner": [
-            "teamindex.view_teamindexdistribution",
-            "teamindex.change_teamindexdistribution",
-            "teamindex.delete_teamindexdistribution",
-            "teamindex.manage_roles_teamindexdistribution",
-        ],
-        "teamindex.teamindexdistribution_viewer": ["teamindex.view_teamindexdistribution"],
-    }
+    LOCKED_ROLES = owner_roles(
+        "teamindexdistribution", ["view", "change", "delete", "manage_roles"]
+    )
 
 
-class PublishTokenViewSet(
-    NamedModelViewSet,
-    mixins.CreateModelMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.DestroyModelMixin,
-):
-    """API tokens for publishing with twine. A user manages their own tokens; an admin (with
-    `teamindex.add_publishtoken`) may issue tokens for the service account. `revoke` keeps the
-    token for audit; delete removes it."""
-
-    endpoint_name = "teamindex/tokens"
-    queryset = PublishToken.objects.select_related("user").prefetch_related("repositories")
-    serializer_class = PublishTokenSerializer
-    ordering = ("-pulp_created",)
-
-    DEFAULT_ACCESS_POLICY = {
-        "statements": [
-            {
-                "action": ["list", "retrieve", "create", "destroy", "revoke"],
-                "principal": "authenticated",
-                "effect": "allow",
-                "condition": ["token_is_own_or_admin"],
-            },
-        ],
-        "queryset_scoping": {"function": "scope_queryset"},
-    }
-
-    def scope_queryset(self, qs):
-        user = self.request.user
-        if user.is_superuser or user.has_perm("teamindex.view_publishtoken"):
-            return qs
-        return qs.filter(user=user)
-
-    @extend_schema(description="Revoke the token: it stops working at once.")
-    @action(detail=True, methods=["post"], serializer_class=None)
-    def revoke(self, request, pk=None, **kwargs):
-        token = self.get_object()
-        if token.revoked_at is None:
-            token.revoked_at = timezone.now()
-            token.save(update_fields=["revoked_at"])
-        return Response(PublishTokenSerializer(token, context={"request": request}).data)
-
-
-class NamespaceViewSet(
-    NamedModelViewSet,
-    mixins.CreateModelMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.DestroyModelMixin,
-):
-    """PEP 752 namespaces: reserve a project name prefix for one team index. Everyone can see
-    the grants; admins (`teamindex.add_namespace`) make and remove them."""
-
-    endpoint_name = "teamindex/namespaces"
-    queryset = Namespace.objects.select_related("repository")
-    serializer_class = NamespaceSerializer
-    ordering = ("prefix",)
-    filterset_fields = {"prefix": ["exact", "startswith"]}
-
-    DEFAULT_ACCESS_POLICY = {
-        "statements": [
-            {"action": ["list", "retrieve"], "principal": "authenticated", "effect": "allow"},
-            {
-                "action": ["create"],
-                "principal": "authenticated",
-                "effect": "allow",
-                "condition": ["has_model_or_domain_perms:teamindex.add_namespace"],
-            },
-            {
-                "action": ["destroy"],
-                "principal": "authenticated",
-                "effect": "allow",
-                "condition": ["has_model_or_domain_perms:teamindex.delete_namespace"],
-            },
-        ],
-    }
+__all__ = ["NamespaceViewSet", "PublishTokenViewSet"]  # registered with pulpcore from here

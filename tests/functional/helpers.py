@@ -110,6 +110,17 @@ def twine_upload(index, user, *files, extra=()):
     )
 
 
+def legacy_post(index, auth, filename, data, form=None):
+    """POST a file to the index's twine endpoint as twine would, with `auth` = (user, secret)."""
+    return requests.post(
+        index["distribution"]["upload_url"],
+        timeout=60,
+        auth=auth,
+        files={"content": (filename, data)},
+        data={":action": "file_upload", **(form or {})},
+    )
+
+
 def pip(*args, python=None):
     """The real pip, isolated from global config, caches and find-links; `python` names the
     environment to act on."""

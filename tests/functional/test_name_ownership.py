@@ -1,21 +1,14 @@
 """No dependency confusion between indexes: a project name belongs to one index, by PEP 752
 namespace grant or by first publication."""
 
-import requests
 from conftest import make_index
-from helpers import twine_upload
+from helpers import legacy_post, twine_upload
 
 WHEEL = "synth_p00002-1.0.0-py3-none-any.whl"
 
 
 def _upload(index, user, corpus, name=WHEEL):
-    return requests.post(
-        index["distribution"]["upload_url"],
-        timeout=60,
-        auth=(user.username, user.password),
-        files={"content": (name, (corpus / name).read_bytes())},
-        data={":action": "file_upload"},
-    )
+    return legacy_post(index, (user.username, user.password), name, (corpus / name).read_bytes())
 
 
 def test_first_publisher_owns_a_name(admin, publisher, corpus, index):

@@ -1,7 +1,7 @@
 """Only the publishing authority publishes: through twine, REST upload and repository modify."""
 
 import requests
-from helpers import Client, twine_upload
+from helpers import Client, legacy_post, twine_upload
 
 WHEEL = "synth_p00000-1.0.0-py3-none-any.whl"
 
@@ -13,23 +13,14 @@ def _files(index, admin):
 
 
 def test_anonymous_upload_gets_a_basic_challenge(corpus, index):
-    response = requests.post(
-        index["distribution"]["upload_url"],
-        timeout=30,
-        files={"content": (WHEEL, (corpus / WHEEL).read_bytes())},
-        data={":action": "file_upload"},
-    )
+    response = legacy_post(index, None, WHEEL, (corpus / WHEEL).read_bytes())
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"].startswith("Basic")
 
 
 def test_wrong_password_is_401(corpus, index, pulp):
-    response = requests.post(
-        index["distribution"]["upload_url"],
-        timeout=30,
-        auth=("publisher", "not-the-password"),
-        files={"content": (WHEEL, (corpus / WHEEL).read_bytes())},
-        data={":action": "file_upload"},
+    response = legacy_post(
+        index, ("publisher", "not-the-password"), WHEEL, (corpus / WHEEL).read_bytes()
     )
     assert response.status_code == 401
 

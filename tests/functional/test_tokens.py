@@ -3,9 +3,8 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import requests
 from conftest import make_index
-from helpers import Client, twine_upload
+from helpers import Client, legacy_post, twine_upload
 
 WHEEL = "synth_p00000-1.0.0-py3-none-any.whl"
 
@@ -57,12 +56,8 @@ def test_revoked_token_is_refused(pulp, corpus, index, publisher):
     revoked = publisher.post(token["pulp_href"] + "revoke/")
     assert revoked.status_code == 200
     assert revoked.json()["revoked_at"]
-    response = requests.post(
-        index["distribution"]["upload_url"],
-        timeout=30,
-        auth=("__token__", token["token"]),
-        files={"content": (WHEEL, (corpus / WHEEL).read_bytes())},
-        data={":action": "file_upload"},
+    response = legacy_post(
+        index, ("__token__", token["token"]), WHEEL, (corpus / WHEEL).read_bytes()
     )
     assert response.status_code == 401
     assert "revoked" in response.text
@@ -71,24 +66,16 @@ def test_revoked_token_is_refused(pulp, corpus, index, publisher):
 def test_expired_token_is_refused(pulp, corpus, index, publisher):
     past = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
     token = _issue(publisher, index, expires_at=past)
-    response = requests.post(
-        index["distribution"]["upload_url"],
-        timeout=30,
-        auth=("__token__", token["token"]),
-        files={"content": (WHEEL, (corpus / WHEEL).read_bytes())},
-        data={":action": "file_upload"},
+    response = legacy_post(
+        index, ("__token__", token["token"]), WHEEL, (corpus / WHEEL).read_bytes()
     )
     assert response.status_code == 401
     assert "expired" in response.text
 
 
 def test_unknown_token_is_refused(index, corpus):
-    response = requests.post(
-        index["distribution"]["upload_url"],
-        timeout=30,
-        auth=("__token__", "pti_not-a-real-token"),
-        files={"content": (WHEEL, (corpus / WHEEL).read_bytes())},
-        data={":action": "file_upload"},
+    response = legacy_post(
+        index, ("__token__", "pti_not-a-real-token"), WHEEL, (corpus / WHEEL).read_bytes()
     )
     assert response.status_code == 401
 
@@ -96,12 +83,8 @@ def test_unknown_token_is_refused(index, corpus):
 def test_token_of_a_non_publisher_is_refused(pulp, corpus, index, admin):
     token = _issue(admin, index)
     assert token["user"] == "admin"
-    response = requests.post(
-        index["distribution"]["upload_url"],
-        timeout=30,
-        auth=("__token__", token["token"]),
-        files={"content": (WHEEL, (corpus / WHEEL).read_bytes())},
-        data={":action": "file_upload"},
+    response = legacy_post(
+        index, ("__token__", token["token"]), WHEEL, (corpus / WHEEL).read_bytes()
     )
     assert response.status_code == 403
 

@@ -9,20 +9,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from helpers import MAX_UPLOAD, twine_upload
+from helpers import MAX_UPLOAD, legacy_post, twine_upload
 from twine.commands.upload import skip_upload
 
 WHEEL = "synth_p00000-1.0.0-py3-none-any.whl"
 
 
 def _post(index, user, name, data, form=None):
-    return requests.post(
-        index["distribution"]["upload_url"],
-        timeout=60,
-        auth=(user.username, user.password),
-        files={"content": (name, data)},
-        data={":action": "file_upload", **(form or {})},
-    )
+    return legacy_post(index, (user.username, user.password), name, data, form)
 
 
 def _counts(admin, index):
