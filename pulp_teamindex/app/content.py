@@ -64,29 +64,36 @@ async def simple_api(request):
     path = request.match_info["path"]
     distribution = await sync_to_async(Handler._match_distribution)(path)
     rel_path = path.strip("/")[len(distribution.base_path) :].strip("/")
-    parts = rel_path.split("/")
-    if not isinstance(distribution, TeamIndexDistribution) or parts[0] != _SIMPLE:
+    if not isinstance(distribution, TeamIndexDistribution):
+        return await _core.stream_content(request)
+    route, rest = await sync_to_async(_route_of)(distribution, rel_path)
+    parts = rest.split("/")
+    if parts[0] != _SIMPLE:
         return await _core.stream_content(request)
     await sync_to_async(Handler._permit)(request, distribution)
-    if len(parts) > 2:
-        raise web.HTTPNotFound(text="Not a simple API page.\n")
-    route = await sync_to_async(_route_of)(distribution)
+    if route is None or len(parts) > 2:
+        raise web.HTTPNotFound(text="Not a simple API page of this index.\n")
     _routes.put(route)
     return await _respond(request, route, parts[1] if len(parts) == 2 else None)
 
 
-def _route_of(distribution):
-    version = distribution.serving_version()
-    repository = version.repository.cast() if version else None
-    return Route(
-        base_path=distribution.base_path,
-        repository_pk=str(version.repository_id) if version else "",
-        version_pk=version.pk if version else None,
-        version_number=version.number if version else 0,
-        pinned=distribution.repository_id is None,
+def _route_of(distribution, rel_path):
+    """The route serving `rel_path` (the index now, or `versions/<n>/`), and the rest of it."""
+    version, rest = distribution.resolve(rel_path)
+    if version is None:
+        return None, rest
+    prefix = rel_path[: len(rel_path) - len(rest)].strip("/")
+    repository = version.repository.cast()
+    route = Route(
+        base_path="/".join(p for p in (distribution.base_path, prefix) if p),
+        repository_pk=str(version.repository_id),
+        version_pk=version.pk,
+        version_number=version.number,
+        pinned=bool(prefix) or distribution.repository_id is None,
         guarded=distribution.content_guard_id is not None,
-        upstream=bool(repository and repository.upstream),
+        upstream=not prefix and bool(repository.upstream),
     )
+    return route, rest
 
 
 def _cached(route, kind, name, project):
@@ -135,15 +142,14 @@ async def _file_response(route, name):
         raise web.HTTPNotFound() from None
     served = _cached(route, "file", filename, project)
     if served is None:
-        if route.version_pk is None:
-            raise web.HTTPNotFound()
         try:
             served = await sync_to_async(served_files.lookup)(route.version_pk, filename)
         except upstream.UpstreamError as exc:
             raise web.HTTPBadGateway(text=f"{exc}\n") from exc
         if served is None and route.upstream:
             raise web.HTTPNotFound()  # the upstream may list it later: remember nothing
-        _remember(route, "file", filename, served or MISSING)
+        served = served or MISSING
+        _remember(route, "file", filename, served)
     if served is MISSING:
         raise web.HTTPNotFound()
     if want_metadata:
@@ -156,13 +162,13 @@ async def _file_response(route, name):
 
 
 async def _page_for(route, project, content_type):
-    if route.version_pk is None:
-        raise web.HTTPNotFound(text="This index has no content yet.\n")
     name = (project, content_type)
     page = _cached(route, "page", name, project)
     if page is None:
         try:
-            page = await sync_to_async(simple_pages.render)(route.version_pk, project, content_type)
+            page = await sync_to_async(simple_pages.render)(
+                route.version_pk, project, content_type, route.upstream
+            )
         except upstream.UpstreamError as exc:
             raise web.HTTPBadGateway(text=f"{exc}\n") from exc
         _remember(route, "page", name, page)

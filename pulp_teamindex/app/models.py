@@ -1,6 +1,7 @@
 """Database models: a distribution file, a team index (repository), its publication and
 distribution. Logic beyond what pulpcore's hooks require lives in plain modules."""
 
+import re
 from logging import getLogger
 
 from aiohttp.web import FileResponse, HTTPBadGateway, HTTPNotFound, Response
@@ -26,6 +27,7 @@ from .freshness import message
 log = getLogger(__name__)
 
 PACKAGES_DIR = "packages/"
+VERSIONED_PATH = re.compile(r"^versions/(?P<number>\d+)/(?P<rest>.*)$")
 METADATA_SUFFIX = ".metadata"
 
 
@@ -220,14 +222,27 @@ class TeamIndexDistribution(Distribution, AutoAddObjPermsMixin):
             return publication.repository_version
         return version
 
+    def resolve(self, path):
+        """(version, rest of path): `versions/<n>/...` addresses version n of the index, for
+        audits and reproducible installs; anything else, the version served now."""
+        version = self.serving_version()
+        if match := VERSIONED_PATH.match(path):
+            number, path = int(match["number"]), match["rest"]
+            version = (
+                version.repository.versions.filter(number=number, complete=True).first()
+                if version
+                else None
+            )
+        return version, path
+
     def content_handler(self, path):
+        version, path = self.resolve(path)
         if not path.startswith(PACKAGES_DIR):
             raise HTTPNotFound()
         filename = path[len(PACKAGES_DIR) :]
         want_metadata = filename.endswith(METADATA_SUFFIX)
         if want_metadata:
             filename = filename[: -len(METADATA_SUFFIX)]
-        version = self.serving_version()
         if version is None or "/" in filename:
             raise HTTPNotFound()
         package = packages_in(version).filter(filename=filename).first()

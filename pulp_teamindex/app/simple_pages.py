@@ -33,7 +33,7 @@ _FILE_FIELDS = (
 UPSTREAM_TTL = 300.0
 
 
-def render(version_pk, project, content_type):
+def render(version_pk, project, content_type, upstream_allowed=True):
     """The page for `project` (the project list when None) of a version, or MISSING. A project
     with no file here, that no index owns, comes from the index's upstream if it has one."""
     version = RepositoryVersion.objects.select_related("repository").get(pk=version_pk)
@@ -42,7 +42,7 @@ def render(version_pk, project, content_type):
     page = project_detail(version, project, content_type)
     if page is None:
         repository = version.repository.cast()
-        if repository.upstream and not owned_anywhere(project):
+        if upstream_allowed and repository.upstream and not owned_anywhere(project):
             return upstream_detail(repository, project, content_type)
     return page or MISSING
 

@@ -3,7 +3,7 @@ call, remove files, roll back, pin, promote between indexes."""
 
 import requests
 from conftest import make_index
-from helpers import twine_upload
+from helpers import pip, twine_upload
 
 JSON = {"Accept": "application/vnd.pypi.simple.v1+json"}
 
@@ -118,3 +118,27 @@ def test_promote_a_release_keeps_hashes_and_upload_times(admin, corpus, index, p
         ]
     finally:
         admin.ok(admin.delete(staging["repository"]["pulp_href"]))
+
+
+def test_every_version_is_reachable_for_audit(corpus, index, publisher, tmp_path):
+    first, second = wheel(corpus, 0, "1.0.0"), wheel(corpus, 0, "1.1.0")
+    assert twine_upload(index, publisher, first).returncode == 0
+    assert twine_upload(index, publisher, second).returncode == 0
+    base = index["distribution"]["index_url"].rsplit("simple/", 1)[0]
+    v1 = {"distribution": {"index_url": base + "versions/1/simple/"}}
+    for _ in range(2):  # resolved once, then from memory
+        assert served(v1) == [first.name]
+    assert served(index) == [first.name, second.name]
+    got = pip(
+        "download",
+        "--no-deps",
+        "--index-url",
+        base + "versions/1/simple/",
+        "-d",
+        tmp_path / "dl",
+        "synth-p00000",
+    )
+    assert got.returncode == 0, got.stderr
+    assert [p.name for p in (tmp_path / "dl").iterdir()] == [first.name]
+    assert requests.get(base + "versions/1/packages/" + second.name, timeout=30).status_code == 404
+    assert requests.get(base + "versions/99/simple/", timeout=30).status_code == 404
