@@ -87,12 +87,14 @@ def _ms(text):
 
 
 def static_export(files, root):
-    """A PEP 503 tree of the same wheels, for nginx: the 'as fast as it gets' baseline."""
+    """The same pages and files as static files for nginx, PEP 658 metadata included, so pip
+    makes the same requests to both: the 'as fast as it gets' baseline."""
     by_project = {}
     (root / "packages").mkdir(parents=True)
     for path in files:
         info = inspect_distribution(path, path.name)
         shutil.copy(path, root / "packages" / path.name)
+        (root / "packages" / f"{path.name}.metadata").write_bytes(info.metadata)
         by_project.setdefault(info.normalized_name, []).append(
             simple_render.FileEntry(
                 filename=info.filename,
@@ -102,6 +104,7 @@ def static_export(files, root):
                 size=info.size,
                 upload_time=EPOCH,
                 version=info.version,
+                metadata_sha256=info.metadata_sha256,
             )
         )
     for name, entries in by_project.items():
