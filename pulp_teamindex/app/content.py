@@ -21,7 +21,7 @@ from pulpcore.plugin.content import Handler, app
 from . import change_feed, served_files, simple_pages, upstream
 from .distfiles import InvalidDistribution, normalize_name, parse_filename
 from .endpoints import SIMPLE_DIR
-from .freshness import Freshness
+from .freshness import Freshness, new_owner
 from .models import METADATA_SUFFIX, PACKAGES_DIR, TeamIndexDistribution
 from .negotiation import choose_content_type
 from .page_cache import MISSING, Cached, PageCache
@@ -100,9 +100,9 @@ def _cached(route, kind, name, project):
     """A remembered value for `route`, if still exact: a pinned version never changes; the
     latest version's values hold until a change touches their project."""
     if route.pinned:
-        entry = _pages.get((kind, route.version_pk, name))
+        entry = _pages.get((kind, route.version_pk, project, name))
         return entry.value if entry else None
-    entry = _pages.get((kind, route.repository_pk, name))
+    entry = _pages.get((kind, route.repository_pk, project, name))
     if entry and _freshness.valid(
         route.repository_pk, project, entry.rendered_at, route.version_number
     ):
@@ -110,9 +110,9 @@ def _cached(route, kind, name, project):
     return None
 
 
-def _remember(route, kind, name, value):
+def _remember(route, kind, name, project, value):
     owner = route.version_pk if route.pinned else route.repository_pk
-    _pages.put((kind, owner, name), Cached(value, route.version_number))
+    _pages.put((kind, owner, project, name), Cached(value, route.version_number))
 
 
 async def _respond(request, route, project):
@@ -149,7 +149,7 @@ async def _file_response(route, name):
         if served is None and route.upstream:
             raise web.HTTPNotFound()  # the upstream may list it later: remember nothing
         served = served or MISSING
-        _remember(route, "file", filename, served)
+        _remember(route, "file", filename, project, served)
     if served is MISSING:
         raise web.HTTPNotFound()
     if want_metadata:
@@ -171,7 +171,7 @@ async def _page_for(route, project, content_type):
             )
         except upstream.UpstreamError as exc:
             raise web.HTTPBadGateway(text=f"{exc}\n") from exc
-        _remember(route, "page", name, page)
+        _remember(route, "page", name, project, page)
     if page.missing:
         raise web.HTTPNotFound(text=f"No project named {project!r} in this index.\n")
     return page
@@ -180,6 +180,8 @@ async def _page_for(route, project, content_type):
 def _changed(payload):
     if payload == change_feed.FLUSH:
         _pages.clear()
+    elif project := new_owner(payload):
+        _pages.drop_project(project)
     _freshness.record(payload)
     _routes.clear()
 

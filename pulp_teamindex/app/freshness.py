@@ -19,6 +19,21 @@ def message(repository_pk, number, projects):
     return json.dumps({"r": str(repository_pk), "v": number, "p": names}, separators=(",", ":"))
 
 
+def owner_message(normalized_name):
+    """The change feed payload when a project name gains an owner: pages of that project in
+    every index must go (upstream copies of it may no longer be served)."""
+    return json.dumps({"o": normalized_name}, separators=(",", ":"))
+
+
+def new_owner(payload):
+    """The project named by an owner_message payload, or None."""
+    try:
+        data = json.loads(payload)
+        return data["o"] if isinstance(data, dict) and isinstance(data.get("o"), str) else None
+    except ValueError:
+        return None
+
+
 class Freshness:
     def __init__(self):
         self._touched = {}  # (repository, project) -> last version number that touched it

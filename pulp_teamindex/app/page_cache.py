@@ -57,6 +57,11 @@ class PageCache:
             _key, evicted = self._pages.popitem(last=False)
             self.size -= evicted.cost
 
+    def drop_project(self, project):
+        """Forget every value cached for `project` (keys are (kind, owner, project, name))."""
+        for key in [k for k in self._pages if k[2] == project]:
+            self.size -= self._pages.pop(key).cost
+
     def clear(self):
         self._pages.clear()
         self.size = 0

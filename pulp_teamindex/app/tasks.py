@@ -56,4 +56,4 @@ def delete_index(repository_pk):
         TeamIndexRepository.objects.get(pk=repository_pk).delete()
 
 
-__all__ = ["delete_index", "import_directory", "publish", "remove_files", "set_yanked"]
+__all__ = ["import_directory"]  # dispatched as tasks.import_directory

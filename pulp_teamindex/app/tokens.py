@@ -7,7 +7,6 @@ characters are kept in clear so a person can tell tokens apart in a listing.
 """
 
 import hashlib
-import hmac
 import secrets
 
 TOKEN_USERNAME = "__token__"  # noqa: S105 (twine's convention, not a secret)
@@ -32,7 +31,3 @@ def unusable_reason(token, now):
     if token.expires_at is not None and token.expires_at <= now:
         return "This API token has expired."
     return None
-
-
-def same_digest(a, b):
-    return hmac.compare_digest(a, b)

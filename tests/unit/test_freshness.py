@@ -48,3 +48,14 @@ def test_forget_resets():
     f.record(message("r1", 9, {"a"}))
     f.forget()
     assert f.valid("r1", "a", rendered_at=1, serving=9)
+
+
+def test_owner_messages_name_the_project_and_change_no_version():
+    from pulp_teamindex.app.freshness import new_owner, owner_message
+
+    assert new_owner(owner_message("acme-x")) == "acme-x"
+    assert new_owner(message("r1", 1, {"a"})) is None
+    assert new_owner("flush") is None
+    f = Freshness()
+    f.record(owner_message("acme-x"))
+    assert f.valid("r1", "acme-x", rendered_at=1, serving=1)

@@ -21,3 +21,14 @@ def test_replacing_a_key_does_not_leak_size():
     cache.put("a", page(10))
     cache.put("a", page(20))
     assert cache.size == 220
+
+
+def test_drop_project_forgets_only_that_project():
+    cache = PageCache()
+    cache.put(("page", "r1", "a", ("a", "html")), page(10))
+    cache.put(("file", "r2", "a", "a-1.0.tar.gz"), page(10))
+    cache.put(("page", "r1", "b", ("b", "html")), page(10))
+    cache.drop_project("a")
+    assert cache.get(("page", "r1", "b", ("b", "html"))) is not None
+    assert cache.get(("page", "r1", "a", ("a", "html"))) is None
+    assert cache.size == 210
