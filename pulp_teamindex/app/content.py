@@ -35,6 +35,7 @@ _SIMPLE = SIMPLE_DIR.rstrip("/")
 _PREFIX = settings.CONTENT_PATH_PREFIX
 _SIMPLE_PATH = re.compile(r"^(?P<base>.+?)/" + _SIMPLE + r"(?:/(?P<project>[^/]*))?/?$")
 _FILE_PATH = re.compile(r"^(?P<base>.+?)/" + PACKAGES_DIR + r"(?P<filename>[^/]+)$")
+SOURCE_HEADER = "X-Teamindex-Source"  # local or upstream: why this answer was given
 NOT_ACCEPTABLE = (
     "Ask for application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html "
     "or text/html.\n"
@@ -125,7 +126,12 @@ async def _respond(request, route, project):
     if content_type is None:
         raise web.HTTPNotAcceptable(text=NOT_ACCEPTABLE)
     page = await _page_for(route, project, content_type)
-    headers = {"Vary": "Accept", "ETag": page.etag, "Cache-Control": "max-age=0, must-revalidate"}
+    headers = {
+        "Vary": "Accept",
+        "ETag": page.etag,
+        "Cache-Control": "max-age=0, must-revalidate",
+        SOURCE_HEADER: page.source,
+    }
     if page.etag in request.headers.get("If-None-Match", ""):
         return web.Response(status=304, headers=headers)
     return web.Response(body=page.body, headers=headers, content_type=content_type, charset="utf-8")
@@ -155,10 +161,15 @@ async def _file_response(route, name):
     if want_metadata:
         if served.metadata is None:
             raise web.HTTPNotFound()
-        return web.Response(body=served.metadata, content_type="text/plain")
+        return web.Response(
+            body=served.metadata, content_type="text/plain", headers={SOURCE_HEADER: served.source}
+        )
     if served.path is None:
         return None
-    return web.FileResponse(served.path, headers={"Content-Type": "application/octet-stream"})
+    return web.FileResponse(
+        served.path,
+        headers={"Content-Type": "application/octet-stream", SOURCE_HEADER: served.source},
+    )
 
 
 async def _page_for(route, project, content_type):

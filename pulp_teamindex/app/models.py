@@ -265,7 +265,10 @@ def _from_upstream(version, filename, want_metadata):
         raise HTTPBadGateway(text=f"{exc}\n") from exc
     if served is None or want_metadata:
         raise HTTPNotFound()
-    return FileResponse(served.path, headers={"Content-Type": "application/octet-stream"})
+    return FileResponse(
+        served.path,
+        headers={"Content-Type": "application/octet-stream", "X-Teamindex-Source": served.source},
+    )
 
 
 class PublishToken(BaseModel):

@@ -13,6 +13,7 @@ class Page:
     etag: str
     missing: bool = False  # a cached 404
     expires: float = 0.0  # time.monotonic() deadline; 0: valid as long as its version
+    source: str = "local"  # "upstream" when the files come from the index's upstream
 
     @property
     def cost(self):

@@ -21,6 +21,7 @@ from .publishing import store_artifact
 class ServedFile:
     path: str | None  # the artifact's local file; None when storage is not local
     metadata: bytes | None  # PEP 658 metadata (wheels only)
+    source: str = "local"
 
     @property
     def cost(self):
@@ -58,7 +59,7 @@ def from_upstream(repository_pk, filename):
     if record.artifact is None:
         record.artifact = _fetch(record)
         record.save(update_fields=["artifact"])
-    return ServedFile(path=record.artifact.file.path, metadata=None)
+    return ServedFile(path=record.artifact.file.path, metadata=None, source="upstream")
 
 
 def _fetch(record):

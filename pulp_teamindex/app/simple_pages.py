@@ -78,7 +78,7 @@ def upstream_detail(repository, project, content_type):
     else:
         text = simple_render.project_page_html(project, entries)
     page = _page(text)
-    return Page(body=page.body, etag=page.etag, expires=expires)
+    return Page(body=page.body, etag=page.etag, expires=expires, source="upstream")
 
 
 def _version_of(filename):

@@ -65,7 +65,9 @@ def test_owned_names_never_fall_through_and_others_do(admin, publisher, upstream
         assert twine_upload(index, publisher, ours).returncode == 0
         url = index["distribution"]["index_url"]
 
-        secret = requests.get(url + "team-secret/", headers=JSON, timeout=30).json()
+        secret_page = requests.get(url + "team-secret/", headers=JSON, timeout=30)
+        assert secret_page.headers["X-Teamindex-Source"] == "local"
+        secret = secret_page.json()
         assert [f["filename"] for f in secret["files"]] == [ours.name]
         got = pip("install", "--index-url", url, "team-secret", python=venv / "bin" / "python")
         assert got.returncode == 0, got.stdout + got.stderr
@@ -83,7 +85,9 @@ def test_owned_names_never_fall_through_and_others_do(admin, publisher, upstream
         )
         assert "team-secret==1.0" in resolved.stdout, resolved.stdout + resolved.stderr
 
-        public = requests.get(url + "public-lib/", headers=JSON, timeout=30).json()
+        public_page = requests.get(url + "public-lib/", headers=JSON, timeout=30)
+        assert public_page.headers["X-Teamindex-Source"] == "upstream"
+        public = public_page.json()
         (listed,) = public["files"]
         upstream_wheel = upstream["files"]["public-lib"][0]
         assert listed["hashes"]["sha256"] == hashlib.sha256(upstream_wheel.read_bytes()).hexdigest()
@@ -93,6 +97,8 @@ def test_owned_names_never_fall_through_and_others_do(admin, publisher, upstream
         assert fetched.returncode == 0, fetched.stderr
         assert (tmp_path / "dl" / upstream_wheel.name).read_bytes() == upstream_wheel.read_bytes()
         assert upstream["url"].split("/simple/")[0] not in fetched.stdout  # via our index only
+        file_url = requests.compat.urljoin(url + "public-lib/", listed["url"])
+        assert requests.get(file_url, timeout=30).headers["X-Teamindex-Source"] == "upstream"
 
         evil = requests.get(url + "evil-lib/", headers=JSON, timeout=30).json()
         evil_url = requests.compat.urljoin(url + "evil-lib/", evil["files"][0]["url"])
