@@ -470,12 +470,10 @@ pulp_teamindex is running (state in {stack.state_dir}).
   Logs         {stack.state_dir}/logs/
   Stop         .venv/bin/python dev/stack.py stop
 
-Create a team index "team-a" (a repository, and a distribution serving it):
+Create a team index "team-a" (its repository and the distribution serving it, in one call):
   curl -u admin:{s["admin_password"]} -H 'Content-Type: application/json' \\
        -d '{{"name": "team-a"}}' {api}/repositories/teamindex/teamindex/
-  curl -u admin:{s["admin_password"]} -H 'Content-Type: application/json' \\
-       -d '{{"name": "team-a", "base_path": "team-a", "repository": "<pulp_href from above>"}}' \\
-       {api}/distributions/teamindex/teamindex/
+  or: .venv/bin/pulp --config {stack.state_dir}/cli.toml teamindex index create --name team-a
 Publish:  twine upload --repository-url {stack.api_url}/pulp/teamindex/team-a/legacy/ \\
               -u publisher -p {s["publisher_password"]} dist/*
 Install:  pip install --index-url {stack.content_origin}/pulp/content/team-a/simple/ <project>
