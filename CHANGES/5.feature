@@ -7,3 +7,5 @@ create|list|show|destroy`, `package upload|list|yank|unyank|remove`, `version li
 Bulk import: `POST <index>import/ {"path": ...}` loads every wheel and sdist under a directory in
 ALLOWED_IMPORT_PATHS (a devpi export tree works) as one task and one version, validating each file
 as an upload and reporting the refused ones in the task result.
+Import can also copy every file a simple index lists (`{"url": ...}`: pulp_python, devpi, or any
+PEP 503/691 index), downloading from the URLs it lists and checking the digests it lists.

@@ -87,10 +87,11 @@ class PromoteSerializer(FileSelectionSerializer):
 
 
 class ImportSerializer(serializers.Serializer):
-    """A server-side directory (under ALLOWED_IMPORT_PATHS) to import every wheel and sdist
-    from, recursively."""
+    """Where to import from: a server directory under ALLOWED_IMPORT_PATHS (every wheel and
+    sdist in it, recursively), or the URL of a simple index (pulp_python, devpi, ...)."""
 
-    path = serializers.CharField()
+    path = serializers.CharField(required=False)
+    url = serializers.URLField(required=False)
 
     def validate_path(self, value):
         if not Path(value).is_absolute() or not importing.allowed(value):
@@ -100,3 +101,13 @@ class ImportSerializer(serializers.Serializer):
         if not Path(value).is_dir():
             raise serializers.ValidationError(_("{} is not a directory.").format(value))
         return str(Path(value).resolve())
+
+    def validate_url(self, value):
+        if not value.startswith(("http://", "https://")):
+            raise serializers.ValidationError(_("Give the index's simple API URL."))
+        return value if value.endswith("/") else value + "/"
+
+    def validate(self, data):
+        if len(data) != 1:
+            raise serializers.ValidationError(_("Give exactly one of `path` and `url`."))
+        return data

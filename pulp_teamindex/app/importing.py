@@ -11,7 +11,8 @@ from django.conf import settings
 from pulpcore.plugin.files import PulpTemporaryUploadedFile
 from pulpcore.plugin.models import ProgressReport
 
-from .distfiles import InvalidDistribution, inspect_distribution
+from . import upstream
+from .distfiles import InvalidDistribution, inspect_distribution, normalize_name
 from .models import PackageFile, TeamIndexRepository
 from .ownership import NameTaken, claim
 from .publishing import find_filename, store_package
@@ -48,6 +49,33 @@ def import_directory(repository_pk, path):
             except (InvalidDistribution, NameTaken) as exc:
                 refused.append({"file": str(source.relative_to(path)), "reason": str(exc)})
             progress.increment()
+    return _publish(repository, accepted, refused)
+
+
+def import_index(repository_pk, url):
+    """Copy every file a simple index lists (pulp_python, devpi, another team index): each is
+    downloaded from the URL its page gives, checked against the sha256 it lists, and then
+    validated like an upload."""
+    repository = TeamIndexRepository.objects.get(pk=repository_pk)
+    names = upstream.fetch_project_names(url)
+    accepted, refused = [], []
+    with ProgressReport(
+        message="Importing projects from an index", code="import.projects", total=len(names)
+    ) as progress:
+        for name in names:
+            for item in upstream.fetch_listing(url, normalize_name(name)):
+                source = Path.cwd() / item.filename
+                try:
+                    upstream.download(item.url, item.sha256, source)
+                    accepted.append(_import_one(repository, source))
+                except (InvalidDistribution, NameTaken, upstream.UpstreamError) as exc:
+                    refused.append({"file": item.filename, "reason": str(exc)})
+                source.unlink(missing_ok=True)
+            progress.increment()
+    return _publish(repository, accepted, refused)
+
+
+def _publish(repository, accepted, refused):
     if accepted:
         with repository.new_version() as version:
             version.add_content(PackageFile.objects.filter(pk__in=accepted))
@@ -64,7 +92,7 @@ def _import_one(repository, source):
     claim(repository, info.normalized_name)
     if existing is not None:
         return existing.pk
-    scratch = Path(shutil.copy(source, Path.cwd() / source.name))  # storage moves what it saves
+    scratch = Path(shutil.copy(source, Path.cwd() / f".{source.name}"))  # storage moves it
     with open(scratch, "rb") as handle:
         package = store_package(PulpTemporaryUploadedFile.from_file(handle), info)
     return package.pk

@@ -3,7 +3,7 @@
 from django.db import transaction
 from pulpcore.plugin.models import RepositoryVersion
 
-from .importing import import_directory
+from .importing import import_directory, import_index
 from .models import (
     PackageFile,
     TeamIndexDistribution,
@@ -56,4 +56,4 @@ def delete_index(repository_pk):
         TeamIndexRepository.objects.get(pk=repository_pk).delete()
 
 
-__all__ = ["import_directory"]  # dispatched as tasks.import_directory
+__all__ = ["import_directory", "import_index"]  # dispatched as tasks.<name>

@@ -58,6 +58,24 @@ def fetch_listing(upstream, normalized_name):
     return parse_html(response.text, response.url)
 
 
+def fetch_project_names(index_url):
+    """Every project name an index's root page lists (PEP 691 JSON or PEP 503 HTML)."""
+    try:
+        response = requests.get(index_url, headers={"Accept": ACCEPT}, timeout=TIMEOUT)
+    except requests.RequestException as exc:
+        raise UpstreamError(f"index unreachable: {exc}") from exc
+    if response.status_code != 200:
+        raise UpstreamError(f"index answered {response.status_code} for {index_url}")
+    if "json" in response.headers.get("Content-Type", ""):
+        try:
+            return [p["name"] for p in json.loads(response.text)["projects"]]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise UpstreamError("index sent an unreadable JSON project list") from exc
+    parser = _Anchors()
+    parser.feed(response.text)
+    return [label.strip() for _attrs, label in parser.anchors if label.strip()]
+
+
 def parse_json(text, page_url):
     try:
         files = json.loads(text)["files"]

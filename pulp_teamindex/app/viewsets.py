@@ -246,14 +246,17 @@ class TeamIndexRepositoryViewSet(RepositoryViewSet, ModifyRepositoryActionMixin,
 
     @extend_schema(
         description="Import every wheel and sdist under a server directory (recursively, e.g. "
-        "a devpi export) as one new version; the task result lists refused files.",
+        "a devpi export) or listed by a simple index URL (pulp_python, devpi), as one new "
+        "version; every file is validated as an upload and the task result lists the refused.",
         responses={202: AsyncOperationResponseSerializer},
     )
     @action(detail=True, methods=["post"], url_path="import", serializer_class=ImportSerializer)
     def import_files(self, request, pk, **kwargs):
         repository = self.get_object()
-        path = self._validated(ImportSerializer, request, repository)["path"]
-        return self._dispatch(request, tasks.import_directory, repository, path=path)
+        source = self._validated(ImportSerializer, request, repository)
+        if "url" in source:
+            return self._dispatch(request, tasks.import_index, repository, url=source["url"])
+        return self._dispatch(request, tasks.import_directory, repository, path=source["path"])
 
     @extend_schema(
         description="Names this index owns that its upstream also offers (their "

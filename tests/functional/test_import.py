@@ -1,5 +1,6 @@
 """Bulk import from a server directory: one task, one version, every file validated."""
 
+import hashlib
 import shutil
 
 import requests
@@ -49,3 +50,21 @@ def test_import_a_devpi_like_tree(pulp, admin, publisher, corpus, index):
         assert [f["filename"] for f in page["files"]] == [good[2]]
     finally:
         admin.ok(admin.delete(owner["repository"]["pulp_href"]))
+
+
+def test_import_from_a_simple_index_url(admin, publisher, upstream, index):
+    repo = index["repository"]["pulp_href"]
+    task = publisher.ok(publisher.post(repo + "import/", json={"url": upstream["url"]}))
+    assert task["result"]["imported"] == 2
+    (refused,) = task["result"]["refused"]
+    assert refused["file"] == "evil_lib-1.0-py3-none-any.whl"
+    assert "sha256" in refused["reason"]
+    for name in ("team-secret", "public-lib"):
+        page = requests.get(
+            index["distribution"]["index_url"] + name + "/", headers=JSON, timeout=30
+        ).json()
+        (listed,) = page["files"]
+        wheel = upstream["files"][name][0]
+        assert listed["hashes"]["sha256"] == hashlib.sha256(wheel.read_bytes()).hexdigest()
+    both = publisher.post(repo + "import/", json={"url": upstream["url"], "path": "/tmp"})
+    assert both.status_code == 400

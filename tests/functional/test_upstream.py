@@ -2,60 +2,12 @@
 cache; names a team owns never do, whatever version the upstream offers."""
 
 import hashlib
-import http.server
-import threading
-import zipfile
-from functools import partial
 
-import pytest
 import requests
-from conftest import make_index
+from conftest import make_index, make_wheel
 from helpers import pip, twine_upload, uv
 
 JSON = {"Accept": "application/vnd.pypi.simple.v1+json"}
-
-
-def make_wheel(directory, name, version, body=b""):
-    dist = name.replace("-", "_")
-    path = directory / f"{dist}-{version}-py3-none-any.whl"
-    with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr(f"{dist}/__init__.py", body + f"VERSION = {version!r}\n".encode())
-        zf.writestr(
-            f"{dist}-{version}.dist-info/METADATA",
-            f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
-        )
-        zf.writestr(f"{dist}-{version}.dist-info/WHEEL", "Wheel-Version: 1.0\n")
-        zf.writestr(f"{dist}-{version}.dist-info/RECORD", "")
-    return path
-
-
-@pytest.fixture
-def upstream(tmp_path):
-    """A PEP 503 index on loopback: the attacker's `team-secret` 99.0, an honest `public-lib`,
-    and `evil-lib`, whose file does not match the digest its page lists."""
-    root = tmp_path / "upstream"
-    files = root / "files"
-    files.mkdir(parents=True)
-    listing = {
-        "team-secret": [make_wheel(files, "team-secret", "99.0", b"import os  # attacker\n")],
-        "public-lib": [make_wheel(files, "public-lib", "1.0")],
-        "evil-lib": [make_wheel(files, "evil-lib", "1.0")],
-    }
-    for name, wheels in listing.items():
-        page = root / "simple" / name
-        page.mkdir(parents=True)
-        links = "".join(
-            f'<a href="../../files/{w.name}#sha256='
-            f'{"0" * 64 if name == "evil-lib" else hashlib.sha256(w.read_bytes()).hexdigest()}">'
-            f"{w.name}</a>\n"
-            for w in wheels
-        )
-        (page / "index.html").write_text(f"<!DOCTYPE html><html><body>{links}</body></html>")
-    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield {"url": f"http://127.0.0.1:{server.server_port}/simple/", "files": listing}
-    server.shutdown()
 
 
 def test_owned_names_never_fall_through_and_others_do(admin, publisher, upstream, tmp_path, venv):
