@@ -3,7 +3,6 @@ indexes of both kinds, and the clients. Run benchmarks with .bench-venv/bin/pyth
 
 import subprocess
 import sys
-import tempfile
 import uuid
 from pathlib import Path
 
@@ -18,14 +17,7 @@ BIN = Path(sys.executable).parent
 
 
 def start_stack(name, **settings):
-    state = Path(tempfile.mkdtemp(prefix=f"teamindex-bench-{name}-", dir="/var/tmp"))
-    stack = devstack.Stack(
-        state,
-        api_port=devstack.free_port(),
-        content_port=devstack.free_port(),
-        pg_port=devstack.free_port(),
-        extra_settings=settings,
-    )
+    stack = devstack.throwaway(f"bench-{name}", disposable=False, **settings)
     devstack.start(stack)
     return stack
 

@@ -23,6 +23,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from base64 import urlsafe_b64encode
 from dataclasses import asdict, dataclass, field
@@ -448,6 +449,20 @@ def stop(stack):
 def destroy(stack):
     stop(stack)
     shutil.rmtree(stack.state_dir, ignore_errors=True)
+
+
+def throwaway(name, disposable=True, **settings):
+    """A new, unstarted stack in its own /var/tmp directory on free ports, for tests and
+    benchmarks."""
+    state_dir = Path(tempfile.mkdtemp(prefix=f"teamindex-{name}-", dir="/var/tmp"))
+    return Stack(
+        state_dir,
+        api_port=free_port(),
+        content_port=free_port(),
+        pg_port=free_port(),
+        disposable=disposable,
+        extra_settings=settings,
+    )
 
 
 def free_port():

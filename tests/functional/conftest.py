@@ -7,12 +7,10 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import uuid
 import zipfile
 from functools import partial
-from pathlib import Path
 
 import pytest
 from helpers import MAX_UPLOAD, ROOT, Client
@@ -26,23 +24,13 @@ GENWHEELS = ROOT.parent / "shared" / "tools" / "genwheels.py"
 @pytest.fixture(scope="session")
 def pulp():
     """Start a disposable stack for the session and tear it down afterwards."""
-    state_dir = Path(tempfile.mkdtemp(prefix="teamindex-test-", dir="/var/tmp"))
-    stack = devstack.Stack(
-        state_dir,
-        api_port=devstack.free_port(),
-        content_port=devstack.free_port(),
-        pg_port=devstack.free_port(),
-        disposable=True,
-        extra_settings={
-            "TEAMINDEX_MAX_UPLOAD_SIZE": MAX_UPLOAD,
-            "ALLOWED_IMPORT_PATHS": [str(state_dir / "imports")],
-        },
-    )
+    stack = devstack.throwaway("test", TEAMINDEX_MAX_UPLOAD_SIZE=MAX_UPLOAD)
+    stack.extra_settings["ALLOWED_IMPORT_PATHS"] = [str(stack.state_dir / "imports")]
     try:
         devstack.start(stack)
         yield stack
     finally:
-        logs = state_dir / "logs"
+        logs = stack.state_dir / "logs"
         if os.environ.get("TEAMINDEX_KEEP_LOGS") and logs.exists():
             shutil.copytree(logs, os.environ["TEAMINDEX_KEEP_LOGS"], dirs_exist_ok=True)
         devstack.destroy(stack)

@@ -1,9 +1,7 @@
 """With pulpcore domains enabled, team indexes live in a domain: REST, twine and pip all work
 under the domain's paths. Runs on a stack of its own (DOMAIN_ENABLED is a deployment setting)."""
 
-import tempfile
 import uuid
-from pathlib import Path
 
 import pytest
 from conftest import devstack
@@ -14,15 +12,7 @@ WHEEL = "synth_p00000-1.0.0-py3-none-any.whl"
 
 @pytest.fixture(scope="module")
 def domain_stack():
-    state_dir = Path(tempfile.mkdtemp(prefix="teamindex-domains-", dir="/var/tmp"))
-    stack = devstack.Stack(
-        state_dir,
-        api_port=devstack.free_port(),
-        content_port=devstack.free_port(),
-        pg_port=devstack.free_port(),
-        disposable=True,
-        extra_settings={"DOMAIN_ENABLED": True},
-    )
+    stack = devstack.throwaway("domains", DOMAIN_ENABLED=True)
     try:
         devstack.start(stack)
         yield stack
