@@ -21,6 +21,7 @@ import secrets
 import shutil
 import signal
 import socket
+import string
 import subprocess
 import sys
 import tempfile
@@ -236,6 +237,13 @@ def stop_postgres(stack):
 # ---- settings and secrets ---------------------------------------------------------------------
 
 
+def _password():
+    """Letters and digits only: a password starting with "-" reads as an option to twine and
+    the pulp CLI when a person pastes it after -p."""
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(20))
+
+
 def write_settings(stack):
     secrets_file = stack.state_dir / "secrets.json"
     if not secrets_file.exists():
@@ -243,8 +251,8 @@ def write_settings(stack):
             json.dumps(
                 {
                     "secret_key": secrets.token_urlsafe(50),
-                    "admin_password": secrets.token_urlsafe(12),
-                    "publisher_password": secrets.token_urlsafe(12),
+                    "admin_password": _password(),
+                    "publisher_password": _password(),
                 }
             )
         )
@@ -296,7 +304,7 @@ def manage(stack, *args, capture=True):
 def migrate_and_create_users(stack):
     _log("migrating the database")
     manage(stack, "migrate", "--noinput")
-    manage(stack, "reset-admin-password", "--password", stack.secrets["admin_password"])
+    manage(stack, "reset-admin-password", f"--password={stack.secrets['admin_password']}")
     script = (
         "from django.contrib.auth import get_user_model\n"
         "u, _ = get_user_model().objects.get_or_create(username='publisher')\n"

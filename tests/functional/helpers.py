@@ -100,10 +100,8 @@ def twine_upload(index, user, *files, extra=()):
             "--disable-progress-bar",
             "--repository-url",
             index["distribution"]["upload_url"],
-            "-u",
-            user.username,
-            "-p",
-            user.password,
+            f"--username={user.username}",
+            f"--password={user.password}",
             *extra,
             *files,
         ]

@@ -12,7 +12,7 @@ WHEELS = ["synth_p00000-1.0.0-py3-none-any.whl", "synth_p00000-1.1.0-py3-none-an
 
 
 def pulp_cli(stack, *args, user=None):
-    account = ["--username", user.username, "--password", user.password] if user else []
+    account = [f"--username={user.username}", f"--password={user.password}"] if user else []
     result = run(
         [
             Path(sys.executable).parent / "pulp",
