@@ -6,9 +6,10 @@ first uploaded it. Uploading a name that belongs to another index is refused wit
 
 import re
 
-from django.db import IntegrityError, transaction
 from pulpcore.plugin.util import get_domain_pk
 
+from .change_feed import notify_changed
+from .freshness import owner_message
 from .models import Namespace, ProjectOwner
 from .names import prefixes_of
 
@@ -20,36 +21,53 @@ class NameTaken(Exception):
 def claim(repository, normalized_name):
     """Let `repository` publish `normalized_name`, recording it as the owner if nobody is;
     raise NameTaken when another index owns or reserved the name."""
-    namespace = (
-        Namespace.objects.filter(
-            prefix__in=prefixes_of(normalized_name), pulp_domain_id=get_domain_pk()
-        )
-        .select_related("repository")
-        .first()
-    )
-    if namespace is not None:
-        if namespace.repository_id != repository.pk:
-            raise NameTaken(
-                f"Project {normalized_name!r} is in namespace {namespace.prefix!r}, reserved for "
+    if reason := claim_all(repository, [normalized_name]).get(normalized_name):
+        raise NameTaken(reason)
+
+
+def claim_all(repository, names):
+    """Claim every name of `names` for `repository` in a few queries, whatever their number;
+    return {name: why it is refused} for the names another index owns or reserved."""
+    domain = get_domain_pk()
+    refusals, free = {}, set()
+    reserved = _namespaces_covering(names, domain)
+    for name in names:
+        namespace = next((reserved[p] for p in prefixes_of(name) if p in reserved), None)
+        if namespace is None:
+            free.add(name)
+        elif namespace.repository_id != repository.pk:
+            refusals[name] = (
+                f"Project {name!r} is in namespace {namespace.prefix!r}, reserved for "
                 f"index {namespace.repository.name!r}. Publish it there."
             )
-        return
-    try:
-        with transaction.atomic():
-            owner, _created = ProjectOwner.objects.select_related("repository").get_or_create(
-                normalized_name=normalized_name,
-                pulp_domain_id=get_domain_pk(),
-                defaults={"repository": repository},
+    for owner in _owners_of(free, repository, domain):
+        if owner.repository_id != repository.pk:
+            refusals[owner.normalized_name] = (
+                f"Project {owner.normalized_name!r} belongs to index {owner.repository.name!r}, "
+                "which published it first. Publish it there (or promote it from there)."
             )
-    except IntegrityError:  # a concurrent first upload won the claim
-        owner = ProjectOwner.objects.select_related("repository").get(
-            normalized_name=normalized_name, pulp_domain_id=get_domain_pk()
-        )
-    if owner.repository_id != repository.pk:
-        raise NameTaken(
-            f"Project {normalized_name!r} belongs to index {owner.repository.name!r}, which "
-            "published it first. Publish it there (or promote it from there)."
-        )
+    return refusals
+
+
+def _namespaces_covering(names, domain):
+    prefixes = {prefix for name in names for prefix in prefixes_of(name)}
+    found = Namespace.objects.filter(prefix__in=prefixes, pulp_domain_id=domain)
+    return {namespace.prefix: namespace for namespace in found.select_related("repository")}
+
+
+def _owners_of(names, repository, domain):
+    """The owners of `names`, making `repository` the owner of those nobody owned (a
+    concurrent first claim may win: the database keeps one owner per name)."""
+    owners = ProjectOwner.objects.filter(normalized_name__in=names, pulp_domain_id=domain)
+    known = {owner.normalized_name for owner in owners}
+    new = sorted(set(names) - known)
+    claims = [
+        ProjectOwner(normalized_name=n, pulp_domain_id=domain, repository=repository) for n in new
+    ]
+    ProjectOwner.objects.bulk_create(claims, ignore_conflicts=True)
+    for name in new:  # bulk_create sends no post_save: tell the content apps here
+        notify_changed(owner_message(name))
+    return owners.select_related("repository")
 
 
 def conflicting_owners(prefix, repository):

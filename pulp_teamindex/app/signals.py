@@ -4,8 +4,7 @@ from django.db.models.signals import post_delete, post_save
 from pulpcore.plugin.models import RepositoryVersion
 
 from .change_feed import FLUSH, notify_changed
-from .freshness import owner_message
-from .models import Namespace, ProjectOwner, TeamIndexDistribution, TeamIndexRepository
+from .models import Namespace, TeamIndexDistribution, TeamIndexRepository
 
 
 def _changed(sender, **kwargs):
@@ -17,13 +16,7 @@ def _flush(sender, **kwargs):
         notify_changed(FLUSH)
 
 
-def _owner(sender, instance, created, **kwargs):
-    if created:
-        notify_changed(owner_message(instance.normalized_name))
-
-
 def connect():
-    post_save.connect(_owner, sender=ProjectOwner, dispatch_uid="teamindex-owner-save")
     post_save.connect(_flush, sender=Namespace, dispatch_uid="teamindex-namespace-save")
     post_delete.connect(_flush, sender=Namespace, dispatch_uid="teamindex-namespace-del")
     post_save.connect(_changed, sender=TeamIndexDistribution, dispatch_uid="teamindex-dist-save")

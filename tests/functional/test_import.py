@@ -2,6 +2,7 @@
 
 import hashlib
 import shutil
+import zipfile
 
 import requests
 from conftest import make_index
@@ -17,6 +18,11 @@ def test_import_a_devpi_like_tree(pulp, admin, publisher, corpus, index):
         target = root / "+f" / f"{n:02x}" / name
         target.parent.mkdir(parents=True)
         shutil.copy(corpus / name, target)
+    rebuilt = root / "+f" / "zz" / good[0]  # same filename, other bytes: refused
+    rebuilt.parent.mkdir()
+    shutil.copy(corpus / good[0], rebuilt)
+    with zipfile.ZipFile(rebuilt, "a") as wheel:
+        wheel.comment = b"rebuilt"
     (root / "dataindex.json").write_text("{}")  # not a distribution: ignored
     (root / "broken-1.0-py3-none-any.whl").write_bytes(b"not a zip")
     owner = make_index(admin)
@@ -36,10 +42,11 @@ def test_import_a_devpi_like_tree(pulp, admin, publisher, corpus, index):
         assert "ALLOWED_IMPORT_PATHS" in outside.text
 
         task = publisher.ok(publisher.post(repo + "import/", json={"path": str(root)}))
-        assert task["progress_reports"][0]["done"] == 5
+        assert task["progress_reports"][0]["done"] == 6
         refused = {r["file"]: r["reason"] for r in task["result"]["refused"]}
         assert task["result"]["imported"] == 2  # p00001 1.0.0 is owned elsewhere as well
-        assert len(refused) == 3
+        assert len(refused) == 4
+        assert "other bytes" in refused[f"+f/zz/{good[0]}"]
         assert "not a valid wheel" in refused["broken-1.0-py3-none-any.whl"]
         assert "belongs to index" in refused["synth_p00001-1.1.0-py3-none-any.whl"]
         assert all((root / "+f" / f"{n:02x}" / name).exists() for n, name in enumerate(good))
