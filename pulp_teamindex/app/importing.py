@@ -6,6 +6,7 @@ Every file is validated exactly as an upload is; refused files are reported, nev
 """
 
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from .models import PackageFile, TeamIndexRepository
 SUFFIXES = (".whl", ".tar.gz")
 BATCH_SIZE = 500  # files stored per transaction
 PROJECTS_PER_BATCH = 50  # projects whose files are downloaded, then stored together
+PARALLEL_DOWNLOADS = 4
 DOWNLOADS = Path("downloads")  # relative to the task's working directory
 
 
@@ -68,17 +70,27 @@ def import_index(repository_pk, url):
 
 
 def _download(listed, batch):
-    """(path, filename) of the listed files that downloaded and matched their digest."""
+    """(path, filename) of the listed files that downloaded and matched their digest; a few
+    at a time, since each waits mostly on the other server."""
+    targets = [DOWNLOADS / str(n) / item.filename for n, item in enumerate(listed)]
+    with ThreadPoolExecutor(max_workers=PARALLEL_DOWNLOADS) as pool:
+        outcomes = list(pool.map(_fetch, listed, targets))
     fetched = []
-    for n, item in enumerate(listed):
-        target = DOWNLOADS / str(n) / item.filename
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            upstream.download(item.url, item.sha256, target)
+    for item, target, error in zip(listed, targets, outcomes, strict=True):
+        if error is None:
             fetched.append((target, item.filename))
-        except upstream.UpstreamError as exc:
-            batch.refuse(item.filename, exc)
+        else:
+            batch.refuse(item.filename, error)
     return fetched
+
+
+def _fetch(item, target):
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        upstream.download(item.url, item.sha256, target)
+    except upstream.UpstreamError as exc:
+        return exc
+    return None
 
 
 def _chunks(items, size):
