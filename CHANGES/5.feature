@@ -9,3 +9,7 @@ ALLOWED_IMPORT_PATHS (a devpi export tree works) as one task and one version, va
 as an upload and reporting the refused ones in the task result.
 Import can also copy every file a simple index lists (`{"url": ...}`: pulp_python, devpi, or any
 PEP 503/691 index), downloading from the URLs it lists and checking the digests it lists.
+`pulp teamindex repository` and `pulp teamindex distribution` offer the usual pulp CLI resource
+commands (list, show, create, update, destroy, version, label, role, task); `distribution update
+--version N` pins a version.
+Bulk import stores files in batches of 500 (one transaction each): about ten times faster.

@@ -275,6 +275,7 @@ def write_settings(stack):
             }
         },
         "CONTENT_ORIGIN": stack.content_origin,
+        "TEAMINDEX_API_ORIGIN": stack.api_url,
         "MEDIA_ROOT": str(stack.state_dir / "media"),
         "WORKING_DIRECTORY": str(stack.state_dir / "work"),
         "FILE_UPLOAD_TEMP_DIR": str(stack.state_dir / "tmp"),

@@ -13,6 +13,7 @@ from .context import (
     PulpTeamIndexPackageContext,
     PulpTeamIndexRepositoryContext,
 )
+from .resources import distribution, repository
 
 
 def _index(pulp_ctx: PulpCLIContext, name: str) -> PulpTeamIndexRepositoryContext:
@@ -188,6 +189,10 @@ def promote(
     """Copy a release from one index to another, keeping hashes and upload times."""
     body = {"source": _index(pulp_ctx, source).pulp_href, **_selection(filenames, project, version)}
     pulp_ctx.output_result(_index(pulp_ctx, target).act("promote", body))
+
+
+teamindex.add_command(repository)
+teamindex.add_command(distribution)
 
 
 def mount(main: click.Group, **kwargs: t.Any) -> None:

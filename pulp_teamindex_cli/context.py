@@ -5,6 +5,7 @@ from pulp_glue.common.context import (
     PluginRequirement,
     PulpContentContext,
     PulpDistributionContext,
+    PulpException,
     PulpRepositoryContext,
     PulpRepositoryVersionContext,
 )
@@ -31,6 +32,27 @@ class PulpTeamIndexDistributionContext(PulpDistributionContext):
     HREF = "teamindex_team_index_distribution_href"
     ID_PREFIX = "distributions_teamindex_teamindex"
     NEEDS_PLUGINS = NEEDS
+    CAPABILITIES = {"roles": []}
+
+    def preprocess_entity(self, body, partial=False):
+        """A distribution serves exactly one of: a repository's latest version, one pinned
+        version (`--version N`, with the repository given or already served), a publication."""
+        body = super().preprocess_entity(body, partial=partial)
+        number = body.pop("version", None)
+        if number is not None:
+            repository = body.pop("repository", None) or (partial and self.entity["repository"])
+            if not repository:
+                raise PulpException("--version needs --repository.")
+            body.update(
+                repository=None,
+                publication=None,
+                repository_version=f"{repository}versions/{number}/",
+            )
+        elif body.get("repository"):
+            body.update(publication=None, repository_version=None)
+        elif body.get("publication"):
+            body.update(repository=None, repository_version=None)
+        return body
 
 
 class PulpTeamIndexRepositoryVersionContext(PulpRepositoryVersionContext):

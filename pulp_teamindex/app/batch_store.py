@@ -20,9 +20,9 @@ from .models import PackageFile
 from .ownership import claim_all
 
 
-class Batch:
-    """Files of one import: remembers what earlier batches accepted, so a filename that
-    appears twice with different bytes is refused the second time."""
+class BulkImport:
+    """One import, fed a batch at a time. It remembers what earlier batches accepted, so a
+    filename that appears twice with different bytes is refused the second time."""
 
     def __init__(self, repository):
         self.repository = repository

@@ -23,8 +23,11 @@ def index_url(distribution):
 
 
 def upload_url(distribution, request=None):
-    """The legacy upload endpoint twine posts to, absolute when a request gives the origin."""
+    """The legacy upload endpoint twine posts to: absolute when the API origin is configured or
+    a request tells it."""
     path = (
         f"/{upload_prefix()}{_domain_part(distribution)}{distribution.base_path.strip('/')}/legacy/"
     )
+    if settings.TEAMINDEX_API_ORIGIN:
+        return settings.TEAMINDEX_API_ORIGIN.rstrip("/") + path
     return request.build_absolute_uri(path) if request is not None else path

@@ -13,7 +13,7 @@ from django.conf import settings
 from pulpcore.plugin.models import ProgressReport
 
 from . import upstream
-from .batch_store import Batch
+from .batch_store import BulkImport
 from .distfiles import normalize_name
 from .models import PackageFile, TeamIndexRepository
 
@@ -41,35 +41,35 @@ def candidates(directory):
 
 def import_directory(repository_pk, path):
     """Validate and store every wheel and sdist under `path`, then publish them together."""
-    batch = Batch(TeamIndexRepository.objects.get(pk=repository_pk))
+    bulk = BulkImport(TeamIndexRepository.objects.get(pk=repository_pk))
     files = candidates(path)
     with ProgressReport(
         message="Importing distribution files", code="import.files", total=len(files)
     ) as progress:
         for chunk in _chunks(files, BATCH_SIZE):
-            batch.add([(source, str(source.relative_to(path))) for source in chunk])
+            bulk.add([(source, str(source.relative_to(path))) for source in chunk])
             progress.increase_by(len(chunk))
-    return _publish(batch)
+    return _publish(bulk)
 
 
 def import_index(repository_pk, url):
     """Copy every file a simple index lists (pulp_python, devpi, another team index): each is
     downloaded from the URL its page gives, checked against the sha256 it lists, and then
     validated like an upload."""
-    batch = Batch(TeamIndexRepository.objects.get(pk=repository_pk))
+    bulk = BulkImport(TeamIndexRepository.objects.get(pk=repository_pk))
     names = upstream.fetch_project_names(url)
     with ProgressReport(
         message="Importing projects from an index", code="import.projects", total=len(names)
     ) as progress:
         for chunk in _chunks(names, PROJECTS_PER_BATCH):
             listed = [f for n in chunk for f in upstream.fetch_listing(url, normalize_name(n))]
-            batch.add(_download(listed, batch))
+            bulk.add(_download(listed, bulk))
             shutil.rmtree(DOWNLOADS, ignore_errors=True)
             progress.increase_by(len(chunk))
-    return _publish(batch)
+    return _publish(bulk)
 
 
-def _download(listed, batch):
+def _download(listed, bulk):
     """(path, filename) of the listed files that downloaded and matched their digest; a few
     at a time, since each waits mostly on the other server."""
     targets = [DOWNLOADS / str(n) / item.filename for n, item in enumerate(listed)]
@@ -80,7 +80,7 @@ def _download(listed, batch):
         if error is None:
             fetched.append((target, item.filename))
         else:
-            batch.refuse(item.filename, error)
+            bulk.refuse(item.filename, error)
     return fetched
 
 
@@ -97,8 +97,8 @@ def _chunks(items, size):
     return [items[start : start + size] for start in range(0, len(items), size)]
 
 
-def _publish(batch):
-    if batch.accepted:
-        with batch.repository.new_version() as version:
-            version.add_content(PackageFile.objects.filter(pk__in=batch.accepted))
-    return {"imported": len(set(batch.accepted)), "refused": batch.refused}
+def _publish(bulk):
+    if bulk.accepted:
+        with bulk.repository.new_version() as version:
+            version.add_content(PackageFile.objects.filter(pk__in=bulk.accepted))
+    return {"imported": len(set(bulk.accepted)), "refused": bulk.refused}

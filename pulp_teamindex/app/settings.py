@@ -10,6 +10,11 @@ TEAMINDEX_MAX_UPLOAD_SIZE = 100 * 1024 * 1024
 # Seconds the twine upload endpoint waits for the file to land in a repository version.
 TEAMINDEX_UPLOAD_WAIT = 120
 
+# Origin of the REST API as clients reach it (e.g. "https://pulp.example.com"), used for the
+# twine upload URL in answers built without a request (task results). Unset: the request's own
+# origin where there is a request, else a path relative to the API origin.
+TEAMINDEX_API_ORIGIN = None
+
 DRF_ACCESS_POLICY = {
     "dynaconf_merge_unique": True,
     "reusable_conditions": ["pulp_teamindex.app.global_access_conditions"],

@@ -84,9 +84,15 @@ def isolated_env():
     return env
 
 
-def run(cmd, **kw):
+def run(cmd, env=None, **kw):
+    """Run a client in the isolated environment, plus `env`."""
     return subprocess.run(
-        [str(c) for c in cmd], capture_output=True, text=True, env=isolated_env(), timeout=300, **kw
+        [str(c) for c in cmd],
+        capture_output=True,
+        text=True,
+        env={**isolated_env(), **(env or {})},
+        timeout=300,
+        **kw,
     )
 
 
@@ -119,13 +125,14 @@ def legacy_post(index, auth, filename, data, form=None):
     )
 
 
-def pip(*args, python=None):
+def pip(*args, python=None, env=None):
     """The real pip, isolated from global config, caches and find-links; `python` names the
     environment to act on."""
     target = ["--python", python] if python else []
-    return run([sys.executable, "-m", "pip", *target, "--isolated", "--no-cache-dir", *args])
+    command = [sys.executable, "-m", "pip", *target, "--isolated", "--no-cache-dir", *args]
+    return run(command, env=env)
 
 
-def uv(*args, input=None):
+def uv(*args, input=None, env=None):
     """The real uv; callers pass --no-config and --no-cache."""
-    return run([BIN / "uv", *args], input=input)
+    return run([BIN / "uv", *args], input=input, env=env)

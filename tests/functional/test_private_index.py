@@ -4,7 +4,7 @@ import uuid
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
-from helpers import pip, twine_upload
+from helpers import pip, twine_upload, uv
 
 WHEEL = "synth_p00000-1.0.0-py3-none-any.whl"
 
@@ -65,6 +65,38 @@ def test_guarded_index_needs_credentials_at_once(admin, publisher, corpus, index
         )
         assert allowed.returncode == 0, allowed.stdout + allowed.stderr
         assert [p.name for p in (tmp_path / "b").iterdir()] == [WHEEL]
+
+        netrc = tmp_path / "netrc"  # the credentials kept out of the URL, as CI secrets are
+        netrc.write_text(
+            f"machine {urlsplit(url).hostname} login {publisher.username} "
+            f"password {publisher.password}\n"
+        )
+        netrc.chmod(0o600)
+        from_netrc = pip(
+            "download",
+            "--no-deps",
+            "--index-url",
+            url,
+            "-d",
+            tmp_path / "c",
+            "synth-p00000",
+            env={"NETRC": str(netrc)},
+        )
+        assert from_netrc.returncode == 0, from_netrc.stdout + from_netrc.stderr
+        assert [p.name for p in (tmp_path / "c").iterdir()] == [WHEEL]
+        resolved = uv(
+            "pip",
+            "compile",
+            "-",
+            "--no-config",
+            "--no-cache",
+            "--index-url",
+            url,
+            input="synth-p00000\n",
+            env={"NETRC": str(netrc)},
+        )
+        assert resolved.returncode == 0, resolved.stderr
+        assert "synth-p00000==1.0.0" in resolved.stdout
     finally:
         admin.ok(admin.patch(index["distribution"]["pulp_href"], json={"content_guard": None}))
         admin.delete(guard["pulp_href"])

@@ -6,8 +6,10 @@ import uuid
 from pathlib import Path
 
 import requests
-from helpers import run
+from conftest import make_wheel
+from helpers import run, twine_upload
 
+JSON = {"Accept": "application/vnd.pypi.simple.v1+json"}
 WHEELS = ["synth_p00000-1.0.0-py3-none-any.whl", "synth_p00000-1.1.0-py3-none-any.whl"]
 
 
@@ -114,3 +116,42 @@ def test_teamindex_commands_manage_an_index_end_to_end(pulp, corpus, publisher, 
     for index_name in (name, staging):
         pulp_cli(pulp, "teamindex", "index", "destroy", "--name", index_name)
     assert name not in [i["name"] for i in pulp_cli(pulp, "teamindex", "index", "list")]
+
+
+def test_repository_and_distribution_commands_pin_a_version(pulp, publisher, tmp_path):
+    name = f"res-{uuid.uuid4().hex[:6]}"
+    project = f"pin-{name}"
+    wheels = [make_wheel(tmp_path, project, v) for v in ("1.0", "2.0")]
+    cli = ("teamindex", "repository")
+    created = pulp_cli(pulp, *cli, "create", "--name", name, "--no-distribute")
+    assert created["distribution"] is None
+    pulp_cli(pulp, *cli, "update", "--name", name, "--description", "pinned releases")
+    pulp_cli(pulp, *cli, "label", "set", "--repository", name, "--key", "team", "--value", "a")
+    shown = pulp_cli(pulp, *cli, "show", "--name", name)
+    assert (shown["description"], shown["pulp_labels"]) == ("pinned releases", {"team": "a"})
+    listed = pulp_cli(pulp, *cli, "list", "--name-startswith", name)
+    assert [r["name"] for r in listed] == [name]
+
+    dists = ("teamindex", "distribution")
+    dist = pulp_cli(
+        pulp, *dists, "create", "--name", name, "--base-path", name, "--repository", name
+    )
+    for wheel in wheels:
+        assert twine_upload({"distribution": dist}, publisher, wheel).returncode == 0
+    versions = pulp_cli(pulp, *cli, "version", "list", "--repository", name)
+    assert [v["number"] for v in versions] == [2, 1, 0]
+
+    pulp_cli(pulp, *dists, "update", "--name", name, "--version", "1")
+    assert pulp_cli(pulp, *dists, "show", "--name", name)["repository_version"].endswith(
+        "/versions/1/"
+    )
+    page = requests.get(dist["index_url"] + project + "/", headers=JSON, timeout=30).json()
+    assert [f["filename"] for f in page["files"]] == [wheels[0].name]
+
+    pulp_cli(pulp, *dists, "update", "--name", name, "--repository", name)  # latest again
+    page = requests.get(dist["index_url"] + project + "/", headers=JSON, timeout=30).json()
+    assert [f["filename"] for f in page["files"]] == [w.name for w in wheels]
+
+    pulp_cli(pulp, *dists, "destroy", "--name", name)
+    pulp_cli(pulp, *cli, "destroy", "--name", name)
+    assert pulp_cli(pulp, *cli, "list", "--name-startswith", name) == []
