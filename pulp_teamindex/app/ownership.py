@@ -58,16 +58,22 @@ def _namespaces_covering(names, domain):
 def _owners_of(names, repository, domain):
     """The owners of `names`, making `repository` the owner of those nobody owned (a
     concurrent first claim may win: the database keeps one owner per name)."""
-    owners = ProjectOwner.objects.filter(normalized_name__in=names, pulp_domain_id=domain)
-    known = {owner.normalized_name for owner in owners}
-    new = sorted(set(names) - known)
-    claims = [
-        ProjectOwner(normalized_name=n, pulp_domain_id=domain, repository=repository) for n in new
-    ]
-    ProjectOwner.objects.bulk_create(claims, ignore_conflicts=True)
-    for name in new:  # bulk_create sends no post_save: tell the content apps here
-        notify_changed(owner_message(name))
-    return owners.select_related("repository")
+
+    def owners(among):
+        found = ProjectOwner.objects.filter(normalized_name__in=among, pulp_domain_id=domain)
+        return {owner.normalized_name: owner for owner in found.select_related("repository")}
+
+    known = owners(names)
+    if new := sorted(set(names) - known.keys()):
+        claims = (
+            ProjectOwner(normalized_name=n, pulp_domain_id=domain, repository=repository)
+            for n in new
+        )
+        ProjectOwner.objects.bulk_create(claims, ignore_conflicts=True)
+        for name in new:  # bulk_create sends no post_save: tell the content apps here
+            notify_changed(owner_message(name))
+        known.update(owners(new))
+    return known.values()
 
 
 def conflicting_owners(prefix, repository):
