@@ -40,7 +40,7 @@ class PulpTeamIndexDistributionContext(PulpDistributionContext):
         body = super().preprocess_entity(body, partial=partial)
         number = body.pop("version", None)
         if number is not None:
-            repository = body.pop("repository", None) or (partial and self.entity["repository"])
+            repository = body.pop("repository", None) or (partial and self._served_repository())
             if not repository:
                 raise PulpException("--version needs --repository.")
             body.update(
@@ -53,6 +53,11 @@ class PulpTeamIndexDistributionContext(PulpDistributionContext):
         elif body.get("publication"):
             body.update(repository=None, repository_version=None)
         return body
+
+    def _served_repository(self):
+        """The repository href this distribution serves, directly or through a pinned version."""
+        pinned = self.entity.get("repository_version") or ""
+        return self.entity.get("repository") or pinned.partition("versions/")[0] or None
 
 
 class PulpTeamIndexRepositoryVersionContext(PulpRepositoryVersionContext):

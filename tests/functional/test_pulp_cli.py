@@ -141,7 +141,8 @@ def test_repository_and_distribution_commands_pin_a_version(pulp, publisher, tmp
     versions = pulp_cli(pulp, *cli, "version", "list", "--repository", name)
     assert [v["number"] for v in versions] == [2, 1, 0]
 
-    pulp_cli(pulp, *dists, "update", "--name", name, "--version", "1")
+    pulp_cli(pulp, *dists, "update", "--name", name, "--version", "2")
+    pulp_cli(pulp, *dists, "update", "--name", name, "--version", "1")  # re-pin a pinned one
     assert pulp_cli(pulp, *dists, "show", "--name", name)["repository_version"].endswith(
         "/versions/1/"
     )
