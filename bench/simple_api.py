@@ -5,7 +5,7 @@ pulpcore stack, and nginx serving a static export of the same files:
   - project page throughput and latency with wrk (16 connections), HTML and JSON;
   - the same for pulp_teamindex at --big files across --big-projects projects, on one page
     and rotating over every project (a cold-ish cache), with the content app's memory;
-  - `pip download` of a 31-project dependency chain (median of 3 runs).
+  - `pip download` of a 31-project dependency chain (median of 9 interleaved runs).
 
     bench/bootstrap && .bench-venv/bin/python bench/simple_api.py [--duration 60]
 
@@ -45,6 +45,7 @@ from pulp_teamindex.app.distfiles import inspect_distribution  # noqa: E402
 
 JSON = "application/vnd.pypi.simple.v1+json"
 EPOCH = datetime.fromtimestamp(0, UTC)
+PIP_ROUNDS = 9
 # each wrk thread walks its own half of the projects, so one pass covers every page once
 ROTATE_LUA = """
 local threads = {{}}
@@ -139,34 +140,42 @@ http {{
     return lambda: subprocess.run(["nginx", "-c", str(conf), "-p", str(work), "-s", "stop"])
 
 
-def pip_download_seconds(index_url, project, runs=3):
-    times = []
-    for _ in range(runs):
-        dest = Path(tempfile.mkdtemp(prefix="bench-pip-"))
-        began = time.monotonic()
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "--isolated",
-                "download",
-                "--no-cache-dir",
-                "--index-url",
-                index_url,
-                "-d",
-                str(dest),
-                project,
-            ],
-            capture_output=True,
-            text=True,
-            env=isolated_env(),
-        )
-        times.append(time.monotonic() - began)
-        if result.returncode != 0:
-            raise SystemExit(f"pip download from {index_url} failed: {result.stderr}")
-        shutil.rmtree(dest)
-    return statistics.median(times)
+def pip_download_medians(indexes, project, rounds=PIP_ROUNDS):
+    """Median seconds of `pip download project` from each index. Rounds interleave the
+    indexes, so that drift in the machine's load weighs on all of them alike."""
+    times = {name: [] for name in indexes}
+    for _ in range(rounds):
+        for name, index_url in indexes.items():
+            times[name].append(pip_download_seconds(index_url, project))
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def pip_download_seconds(index_url, project):
+    dest = Path(tempfile.mkdtemp(prefix="bench-pip-"))
+    began = time.monotonic()
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--isolated",
+            "download",
+            "--no-cache-dir",
+            "--index-url",
+            index_url,
+            "-d",
+            str(dest),
+            project,
+        ],
+        capture_output=True,
+        text=True,
+        env=isolated_env(),
+    )
+    elapsed = time.monotonic() - began
+    if result.returncode != 0:
+        raise SystemExit(f"pip download from {index_url} failed: {result.stderr}")
+    shutil.rmtree(dest)
+    return elapsed
 
 
 def content_app_rss_mb(stack):
@@ -208,11 +217,8 @@ def run(stack, args):
     nginx_index = f"http://127.0.0.1:{nginx_port}/simple/"
     try:
         top = "chain-p00030"
-        r["pip_s"] = {
-            "teamindex": pip_download_seconds(dist["index_url"], top),
-            "pulp_python": pip_download_seconds(py_index, top),
-            "nginx": pip_download_seconds(nginx_index, top),
-        }
+        indexes = {"teamindex": dist["index_url"], "pulp_python": py_index, "nginx": nginx_index}
+        r["pip_s"] = pip_download_medians(indexes, top)
         # project pages at 1k files (500 projects x 2 versions), same names on each server
         bulk.load(stack, bulk.TEAMINDEX, repo, "small", 500, 2)
         bulk.load(stack, bulk.PULP_PYTHON, py_repo, "small", 500, 2)
@@ -285,7 +291,7 @@ def report(r):
         f"{ratio(b['one_page_html']['rps'], s['teamindex_html']['rps'])}"
     )
     p = r["pip_s"]
-    print("pip download of a 31-project chain (median of 3, seconds)")
+    print(f"pip download of a 31-project chain (median of {PIP_ROUNDS}, seconds)")
     for name in ("teamindex", "pulp_python", "nginx"):
         print(f"  {name:<12} {p[name]:6.2f}   ({p[name] / p['nginx']:.2f}x nginx)")
     m = r["content_rss_mb"]
