@@ -5,8 +5,8 @@ import shutil
 import zipfile
 
 import requests
-from conftest import make_index
-from helpers import twine_upload
+from conftest import make_index, make_wheel
+from helpers import sha256_of, twine_upload
 
 JSON = {"Accept": "application/vnd.pypi.simple.v1+json"}
 
@@ -75,3 +75,35 @@ def test_import_from_a_simple_index_url(admin, publisher, upstream, index):
         assert listed["hashes"]["sha256"] == hashlib.sha256(wheel.read_bytes()).hexdigest()
     both = publisher.post(repo + "import/", json={"url": upstream["url"], "path": "/tmp"})
     assert both.status_code == 400
+
+
+def test_a_later_import_never_changes_published_bytes(pulp, publisher, admin, index, tmp_path):
+    repo = index["repository"]["pulp_href"]
+    project = f"kept-{index['name']}"
+    old, new = (make_wheel(tmp_path, project, v) for v in ("1.0", "2.0"))
+    first, second = (pulp.state_dir / "imports" / f"{index['name']}-{n}" for n in (1, 2))
+    first.mkdir(parents=True)
+    shutil.copy(old, first)
+    assert publisher.ok(publisher.post(repo + "import/", json={"path": str(first)}))["result"] == {
+        "imported": 1,
+        "refused": [],
+    }
+
+    second.mkdir()
+    shutil.copy(new, second)
+    with zipfile.ZipFile(shutil.copy(old, second), "a") as wheel:
+        wheel.comment = b"rebuilt"  # the published filename, other bytes
+    result = publisher.ok(publisher.post(repo + "import/", json={"path": str(second)}))["result"]
+    assert result["imported"] == 1
+    (refused,) = result["refused"]
+    assert refused["file"] == old.name
+    assert "other bytes" in refused["reason"]
+    page = requests.get(
+        index["distribution"]["index_url"] + project + "/", headers=JSON, timeout=30
+    ).json()
+    listed = {f["filename"]: f["hashes"]["sha256"] for f in page["files"]}
+    assert listed == {old.name: sha256_of(old), new.name: sha256_of(new)}
+
+    again = publisher.ok(publisher.post(repo + "import/", json={"path": str(first)}))
+    assert again["result"]["refused"] == []
+    assert admin.get(repo).json()["latest_version_href"].endswith("/versions/2/")  # no change
