@@ -17,6 +17,7 @@ from aiohttp import web
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from pulpcore.plugin.content import Handler, app
+from pulpcore.plugin.util import set_domain
 
 from . import change_feed, served_files, simple_pages, upstream
 from .distfiles import InvalidDistribution, normalize_name, parse_filename
@@ -44,20 +45,23 @@ NOT_ACCEPTABLE = (
 
 @web.middleware
 async def serve_from_memory(request, handler):
-    if request.method != "GET" or settings.DOMAIN_ENABLED:
-        return await handler(request)
-    rel = request.path[len(_PREFIX) :] if request.path.startswith(_PREFIX) else ""
-    if match := _SIMPLE_PATH.match(rel):
-        route = _routes.get(match["base"])
-        if route is not None and not route.guarded:
-            return await _respond(request, route, match["project"] or None)
-    elif match := _FILE_PATH.match(rel):
-        route = _routes.get(match["base"])
-        if route is not None and not route.guarded:
-            response = await _file_response(route, match["filename"])
-            if response is not None:
-                return response
+    if request.method == "GET" and (response := await _from_memory(request)) is not None:
+        return response
     return await handler(request)
+
+
+async def _from_memory(request):
+    """The answer for a page or file of an unguarded index already resolved, or None."""
+    rel = request.path[len(_PREFIX) :] if request.path.startswith(_PREFIX) else ""
+    page, file = _SIMPLE_PATH.match(rel), _FILE_PATH.match(rel)
+    route = _routes.get((page or file)["base"]) if page or file else None
+    if route is None or route.guarded:
+        return None
+    if route.domain is not None:
+        set_domain(route.domain)  # a cache miss behind this runs in the index's domain
+    if page:
+        return await _respond(request, route, page["project"] or None)
+    return await _file_response(route, file["filename"])
 
 
 async def simple_api(request):
@@ -85,14 +89,17 @@ def _route_of(distribution, rel_path):
         return None, rest
     prefix = rel_path[: len(rel_path) - len(rest)].strip("/")
     repository = version.repository.cast()
+    domain = distribution.pulp_domain if settings.DOMAIN_ENABLED else None
+    key = (domain and domain.name, distribution.base_path, prefix)  # as the URL spells it
     route = Route(
-        base_path="/".join(p for p in (distribution.base_path, prefix) if p),
+        path="/".join(part for part in key if part),
         repository_pk=str(version.repository_id),
         version_pk=version.pk,
         version_number=version.number,
         pinned=bool(prefix) or distribution.repository_id is None,
         guarded=distribution.content_guard_id is not None,
         upstream=not prefix and bool(repository.upstream),
+        domain=domain,
     )
     return route, rest
 

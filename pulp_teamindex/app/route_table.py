@@ -12,13 +12,14 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Route:
-    base_path: str
+    path: str  # names the index after the content prefix: [<domain>/]<base_path>[/versions/<n>]
     repository_pk: str
     version_pk: object  # None: the index has no version to serve yet
     version_number: int
     pinned: bool  # serves a fixed version (or publication), not the latest
     guarded: bool  # a content guard must check every request
     upstream: bool = False  # names nobody owns may come from the index's upstream
+    domain: object = None  # the pulpcore domain of the index, when domains are enabled
 
 
 class RouteTable:
@@ -28,22 +29,22 @@ class RouteTable:
         self._clock = clock
         self.trusted = False
 
-    def get(self, base_path):
-        """The remembered route of the index at `base_path`, if still valid."""
+    def get(self, path):
+        """The remembered route of the index at `path`, if still valid."""
         if not self.trusted:
             return None
-        entry = self._routes.get(base_path)
+        entry = self._routes.get(path)
         if entry is None:
             return None
         route, expires = entry
         if expires <= self._clock():
-            del self._routes[base_path]
+            del self._routes[path]
             return None
         return route
 
     def put(self, route):
         if self.trusted:
-            self._routes[route.base_path] = (route, self._clock() + self._ttl)
+            self._routes[route.path] = (route, self._clock() + self._ttl)
 
     def clear(self):
         self._routes.clear()

@@ -4,10 +4,12 @@ under the domain's paths. Runs on a stack of its own (DOMAIN_ENABLED is a deploy
 import uuid
 
 import pytest
+import requests
 from conftest import devstack
 from helpers import Client, pip, twine_upload
 
 WHEEL = "synth_p00000-1.0.0-py3-none-any.whl"
+JSON = {"Accept": "application/vnd.pypi.simple.v1+json"}
 
 
 @pytest.fixture(scope="module")
@@ -20,19 +22,32 @@ def domain_stack():
         devstack.destroy(stack)
 
 
-def test_an_index_in_a_domain(domain_stack, corpus, tmp_path):
-    admin = Client(domain_stack, "admin", domain_stack.secrets["admin_password"])
-    publisher = Client(domain_stack, "publisher", domain_stack.secrets["publisher_password"])
+@pytest.fixture(scope="module")
+def admin(domain_stack):
+    return Client(domain_stack, "admin", domain_stack.secrets["admin_password"])
+
+
+@pytest.fixture(scope="module")
+def publisher(domain_stack):
+    return Client(domain_stack, "publisher", domain_stack.secrets["publisher_password"])
+
+
+def make_domain(stack, admin):
     domain = f"team{uuid.uuid4().hex[:6]}"
     created = admin.post(
         "/pulp/default/api/v3/domains/",
         json={
             "name": domain,
             "storage_class": "pulpcore.app.models.storage.FileSystem",
-            "storage_settings": {"location": str(domain_stack.state_dir / f"media-{domain}")},
+            "storage_settings": {"location": str(stack.state_dir / f"media-{domain}")},
         },
     )
     assert created.status_code == 201, created.text
+    return domain
+
+
+def test_an_index_in_a_domain(domain_stack, admin, publisher, corpus, tmp_path):
+    domain = make_domain(domain_stack, admin)
     repo = admin.post(
         f"/pulp/{domain}/api/v3/repositories/teamindex/teamindex/", json={"name": "idx"}
     )
@@ -60,3 +75,25 @@ def test_an_index_in_a_domain(domain_stack, corpus, tmp_path):
         "/pulp/default/api/v3/repositories/teamindex/teamindex/", params={"name": "idx"}
     ).json()
     assert other["count"] == 0
+
+
+def test_same_index_name_in_two_domains_stays_apart(domain_stack, admin, publisher, corpus):
+    """Each domain owns its names and its `idx`; pages and files answered from the content
+    app's memory never cross from one domain to the other."""
+    wheels = [corpus / f"synth_p00000-{v}-py3-none-any.whl" for v in ("1.0.0", "1.1.0")]
+    indexes = []
+    for wheel in wheels:
+        domain = make_domain(domain_stack, admin)
+        repo = admin.post(
+            f"/pulp/{domain}/api/v3/repositories/teamindex/teamindex/", json={"name": "idx"}
+        ).json()
+        index = {"distribution": repo}
+        assert twine_upload(index, publisher, wheel).returncode == 0
+        indexes.append((repo["index_url"], wheel))
+    for _ in range(3):  # resolved once, then answered from memory
+        for (index_url, wheel), (_other_url, other) in zip(indexes, indexes[::-1], strict=True):
+            page = requests.get(index_url + "synth-p00000/", headers=JSON, timeout=30)
+            assert [f["filename"] for f in page.json()["files"]] == [wheel.name]
+            packages = index_url.rsplit("simple/", 1)[0] + "packages/"
+            assert requests.get(packages + wheel.name, timeout=30).content == wheel.read_bytes()
+            assert requests.get(packages + other.name, timeout=30).status_code == 404
