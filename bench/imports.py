@@ -13,6 +13,7 @@ Prints a table and writes bench/results/imports.json.
 
 import argparse
 import json
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -54,6 +55,7 @@ def main():
         results = run(stack, work, args.files, args.migrate)
     finally:
         devstack.destroy(stack)
+        shutil.rmtree(work, ignore_errors=True)
     report(results)
 
 
