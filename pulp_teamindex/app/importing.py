@@ -62,11 +62,25 @@ def import_index(repository_pk, url):
         message="Importing projects from an index", code="import.projects", total=len(names)
     ) as progress:
         for chunk in _chunks(names, PROJECTS_PER_BATCH):
-            listed = [f for n in chunk for f in upstream.fetch_listing(url, normalize_name(n))]
-            bulk.add(_download(listed, bulk))
+            bulk.add(_download(_listings(url, chunk, bulk), bulk))
             shutil.rmtree(DOWNLOADS, ignore_errors=True)
             progress.increase_by(len(chunk))
     return _publish(bulk)
+
+
+def _listings(url, names, bulk):
+    """Every file the index at `url` lists for `names`, pages fetched a few at a time; a page
+    that cannot be read is reported under its project's name."""
+
+    def listing(name):
+        try:
+            return upstream.fetch_listing(url, normalize_name(name))
+        except upstream.UpstreamError as exc:
+            bulk.refuse(name, exc)
+            return []
+
+    with ThreadPoolExecutor(max_workers=PARALLEL_DOWNLOADS) as pool:
+        return [item for page in pool.map(listing, names) for item in page]
 
 
 def _download(listed, bulk):
