@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 import requests
-from conftest import devstack
+from conftest import devstack, make_wheel
 from helpers import Client, pip, twine_upload
 
 WHEEL = "synth_p00000-1.0.0-py3-none-any.whl"
@@ -97,3 +97,32 @@ def test_same_index_name_in_two_domains_stays_apart(domain_stack, admin, publish
             packages = index_url.rsplit("simple/", 1)[0] + "packages/"
             assert requests.get(packages + wheel.name, timeout=30).content == wheel.read_bytes()
             assert requests.get(packages + other.name, timeout=30).status_code == 404
+
+
+def test_upstream_fall_through_follows_each_domains_owners(
+    domain_stack, admin, publisher, upstream, tmp_path
+):
+    """A name owned by any index of a domain never falls through to an upstream in that
+    domain, also when the page is answered from memory; another domain owns nothing and may."""
+    owning, other = make_domain(domain_stack, admin), make_domain(domain_stack, admin)
+
+    def index(domain, name, **fields):
+        url = f"/pulp/{domain}/api/v3/repositories/teamindex/teamindex/"
+        created = admin.post(url, json={"name": name, **fields})
+        assert created.status_code == 201, created.text
+        return created.json()
+
+    owner = index(owning, "owner")
+    ours = make_wheel(tmp_path, "team-secret", "1.0")
+    assert twine_upload({"distribution": owner}, publisher, ours).returncode == 0
+    guarded = index(owning, "mirror", upstream=upstream["url"])
+    open_ = index(other, "mirror", upstream=upstream["url"])
+    attacker = upstream["files"]["team-secret"][0].name
+    for mirror in (guarded, open_):  # the content app now knows both indexes: the pages
+        assert requests.get(mirror["index_url"] + "public-lib/", timeout=30).status_code == 200
+    for _ in range(3):  # below are rendered, then remembered, by the memory path
+        page = requests.get(guarded["index_url"] + "team-secret/", headers=JSON, timeout=30)
+        assert page.status_code == 404, page.text
+        listed = requests.get(open_["index_url"] + "team-secret/", headers=JSON, timeout=30)
+        assert [f["filename"] for f in listed.json()["files"]] == [attacker]
+        assert listed.headers["X-Teamindex-Source"] == "upstream"
