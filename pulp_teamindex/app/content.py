@@ -12,6 +12,7 @@ it answers without a thread hop, an authentication pass or a database query. Eve
 
 import asyncio
 import re
+from functools import partial
 
 from aiohttp import web
 from asgiref.sync import sync_to_async
@@ -68,6 +69,7 @@ async def _from_memory(request):
 async def simple_api(request):
     """The full path: find the distribution, check its content guard, remember the route."""
     path = request.match_info["path"]
+    ticket = _routes.ticket()
     key = ("lookup", request.match_info.get("pulp_domain"), path)
     distribution, route, rest = await _once(key, _lookup, path)
     if not isinstance(distribution, TeamIndexDistribution):
@@ -78,7 +80,7 @@ async def simple_api(request):
     await sync_to_async(Handler._permit)(request, distribution)
     if route is None or len(parts) > 2:
         raise web.HTTPNotFound(text="Not a simple API page of this index.\n")
-    _routes.put(route)
+    _routes.put(route, ticket)
     return await _respond(request, route, parts[1] if len(parts) == 2 else None)
 
 
@@ -90,13 +92,18 @@ async def _once(key, func, *args):
     first = shared is None
     if first:
         shared = _in_flight[key] = asyncio.ensure_future(sync_to_async(func)(*args))
-        shared.add_done_callback(lambda _done: _in_flight.pop(key, None))
+        shared.add_done_callback(partial(_landed, key))
     try:
         return await asyncio.shield(shared)
     except Exception:
         if first:
             raise
         return await sync_to_async(func)(*args)  # an error answer is a response of its own
+
+
+def _landed(key, future):
+    if _in_flight.get(key) is future:  # not one started after a change emptied the table
+        del _in_flight[key]
 
 
 def _lookup(path):
@@ -232,10 +239,12 @@ def _changed(payload):
         _pages.drop_project(project)
     _freshness.record(payload)
     _routes.clear()
+    _in_flight.clear()  # later requests must not share a lookup that read the old state
 
 
 def _feed_lost():
     _routes.lost()
+    _in_flight.clear()
     _pages.clear()
     _freshness.forget()
 

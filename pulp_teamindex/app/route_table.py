@@ -27,6 +27,7 @@ class RouteTable:
         self._routes = {}
         self._ttl = ttl
         self._clock = clock
+        self._generation = 0  # how many times memory was emptied
         self.trusted = False
 
     def get(self, path):
@@ -42,12 +43,18 @@ class RouteTable:
             return None
         return route
 
-    def put(self, route):
-        if self.trusted:
+    def ticket(self):
+        """Take one before looking a route up in the database and hand it to `put`: a route
+        read before a change was reported is then not remembered after it."""
+        return self._generation
+
+    def put(self, route, ticket):
+        if self.trusted and ticket == self._generation:
             self._routes[route.path] = (route, self._clock() + self._ttl)
 
     def clear(self):
         self._routes.clear()
+        self._generation += 1
 
     def connected(self):
         self.clear()
