@@ -36,14 +36,19 @@ def pulp():
         devstack.destroy(stack)
 
 
+def account(stack, username):
+    """A REST client logged in as one of the accounts every stack creates."""
+    return Client(stack, username, stack.secrets[f"{username}_password"])
+
+
 @pytest.fixture(scope="session")
 def admin(pulp):
-    return Client(pulp, "admin", pulp.secrets["admin_password"])
+    return account(pulp, "admin")
 
 
 @pytest.fixture(scope="session")
 def publisher(pulp):
-    return Client(pulp, "publisher", pulp.secrets["publisher_password"])
+    return account(pulp, "publisher")
 
 
 @pytest.fixture

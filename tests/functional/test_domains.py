@@ -5,8 +5,8 @@ import uuid
 
 import pytest
 import requests
-from conftest import devstack, make_wheel
-from helpers import Client, pip, twine_upload
+from conftest import account, devstack, make_wheel
+from helpers import pip, twine_upload
 
 WHEEL = "synth_p00000-1.0.0-py3-none-any.whl"
 JSON = {"Accept": "application/vnd.pypi.simple.v1+json"}
@@ -24,12 +24,12 @@ def domain_stack():
 
 @pytest.fixture(scope="module")
 def admin(domain_stack):
-    return Client(domain_stack, "admin", domain_stack.secrets["admin_password"])
+    return account(domain_stack, "admin")
 
 
 @pytest.fixture(scope="module")
 def publisher(domain_stack):
-    return Client(domain_stack, "publisher", domain_stack.secrets["publisher_password"])
+    return account(domain_stack, "publisher")
 
 
 def make_domain(stack, admin):
