@@ -11,12 +11,11 @@ from dataclasses import asdict
 from pathlib import Path
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
-from pulpcore.plugin.models import Artifact, ContentArtifact, RepositoryContent
+from pulpcore.plugin.models import Artifact, ContentArtifact
 from pulpcore.plugin.util import get_domain_pk
 
 from .distfiles import InvalidDistribution, inspect_distribution
-from .models import PackageFile
+from .models import PackageFile, ever_held
 from .ownership import claim_all
 
 
@@ -80,12 +79,8 @@ class BulkImport:
 
 def _held_digests(repository, filenames):
     """sha256 of every file this index ever held under one of `filenames`."""
-    held = RepositoryContent.objects.filter(repository=repository, content=OuterRef("pk"))
-    return dict(
-        PackageFile.objects.filter(filename__in=filenames)
-        .filter(Exists(held))
-        .values_list("filename", "sha256")
-    )
+    held = ever_held(repository).filter(filename__in=filenames)
+    return dict(held.values_list("filename", "sha256"))
 
 
 def _store_units(valid):

@@ -98,6 +98,16 @@ def packages_in(version):
     return members_of(version, PackageFile)
 
 
+def memberships_of_unit(repository):
+    """The memberships of the unit at OuterRef("pk") in `repository`, in any version."""
+    return RepositoryContent.objects.filter(repository_id=repository.pk, content_id=OuterRef("pk"))
+
+
+def ever_held(repository):
+    """Files `repository` holds or once held: a filename among them keeps its bytes forever."""
+    return PackageFile.objects.filter(Exists(memberships_of_unit(repository)))
+
+
 class TeamIndexRepository(Repository, AutoAddObjPermsMixin):
     """A team's package index. Every change (upload, removal, yank) is a new version."""
 
@@ -143,13 +153,10 @@ def refuse_filename_reuse(repository, new_version):
         )
     if not added_by_name:
         return
-    ever_held = RepositoryContent.objects.filter(
-        repository_id=repository.pk, content_id=OuterRef("pk")
-    )
     clash = (
-        PackageFile.objects.filter(filename__in=list(added_by_name))
+        ever_held(repository)
+        .filter(filename__in=list(added_by_name))
         .exclude(pk__in=list(added_by_name.values()))
-        .filter(Exists(ever_held))
         .values_list("filename", flat=True)
         .first()
     )

@@ -5,13 +5,13 @@ from dataclasses import asdict
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists
 from pulpcore.plugin.constants import TASK_FINAL_STATES, TASK_STATES
-from pulpcore.plugin.models import Artifact, ContentArtifact, RepositoryContent, Task
+from pulpcore.plugin.models import Artifact, ContentArtifact, Task
 from pulpcore.plugin.tasking import aadd_and_remove, dispatch
 from pulpcore.plugin.util import get_domain_pk
 
-from .models import FilenameReuse, PackageFile
+from .models import FilenameReuse, PackageFile, ever_held, memberships_of_unit
 
 
 class PublishFailed(Exception):
@@ -25,11 +25,11 @@ class PublishFailed(Exception):
 def find_filename(repository, filename):
     """The file ever published under `filename` in this index (or None), annotated with
     `served`: whether the latest version holds it (its membership was never closed)."""
-    held = RepositoryContent.objects.filter(repository=repository, content=OuterRef("pk"))
+    still_open = memberships_of_unit(repository).filter(version_removed__isnull=True)
     return (
-        PackageFile.objects.filter(filename=filename)
-        .filter(Exists(held))
-        .annotate(served=Exists(held.filter(version_removed__isnull=True)))
+        ever_held(repository)
+        .filter(filename=filename)
+        .annotate(served=Exists(still_open))
         .order_by("-served")
         .first()
     )
