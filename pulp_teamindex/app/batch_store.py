@@ -7,16 +7,16 @@ validated exactly as an upload is.
 """
 
 import shutil
-from dataclasses import asdict
 from pathlib import Path
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from pulpcore.plugin.models import Artifact, ContentArtifact
 from pulpcore.plugin.util import get_domain_pk
 
 from .distfiles import InvalidDistribution, inspect_distribution
 from .models import PackageFile, ever_held
 from .ownership import claim_all
+from .publishing import create_unit
 
 
 class BulkImport:
@@ -97,27 +97,16 @@ def _store_units(valid):
     for info, *_ in valid:
         pk = existing.get((info.filename, info.sha256))
         if pk is None:
-            unit = _create_unit(info, domain)
-            links.append(
-                ContentArtifact(
-                    content=unit, artifact=artifacts[info.sha256], relative_path=info.filename
+            unit, created = create_unit(info)
+            if created:
+                artifact = artifacts[info.sha256]
+                links.append(
+                    ContentArtifact(content=unit, artifact=artifact, relative_path=info.filename)
                 )
-            )
             pk = unit.pk
         pks.append(pk)
     ContentArtifact.objects.bulk_get_or_create(links)
     return pks
-
-
-def _create_unit(info, domain):
-    fields = asdict(info)
-    try:
-        with transaction.atomic():
-            return PackageFile.objects.create(**fields, pulp_domain_id=domain)
-    except IntegrityError:  # a concurrent upload stored the same file
-        return PackageFile.objects.get(
-            filename=info.filename, sha256=info.sha256, pulp_domain_id=domain
-        )
 
 
 def _store_artifacts(paths, domain):

@@ -39,23 +39,28 @@ def store_package(upload, info):
     """Save the artifact and content unit for a validated file; safe under concurrent uploads
     of the same bytes, which converge on one artifact and one unit."""
     artifact = store_artifact(upload)
-    fields = asdict(info)
-    key = {
-        "filename": fields.pop("filename"),
-        "sha256": fields.pop("sha256"),
-        "pulp_domain_id": get_domain_pk(),
-    }
+    key = {"filename": info.filename, "sha256": info.sha256, "pulp_domain_id": get_domain_pk()}
     package = PackageFile.objects.filter(**key).first()
     if package is None:
-        try:
-            with transaction.atomic():
-                package = PackageFile.objects.create(**key, **fields)
+        with transaction.atomic():
+            package, created = create_unit(info)
+            if created:
                 ContentArtifact.objects.create(
                     artifact=artifact, content=package, relative_path=info.filename
                 )
-        except IntegrityError:
-            package = PackageFile.objects.get(**key)
     return package
+
+
+def create_unit(info):
+    """(unit, True) for a new unit of `info`, or (unit, False) when a concurrent upload of the
+    same file created it first (that upload also links its artifact)."""
+    domain = get_domain_pk()
+    try:
+        with transaction.atomic():
+            return PackageFile.objects.create(**asdict(info), pulp_domain_id=domain), True
+    except IntegrityError:
+        same = {"filename": info.filename, "sha256": info.sha256, "pulp_domain_id": domain}
+        return PackageFile.objects.get(**same), False
 
 
 def store_artifact(upload, expected_digests=None):
