@@ -55,7 +55,8 @@ async def serve_from_memory(request, handler):
 async def _from_memory(request):
     """The answer for a page or file of an unguarded index already resolved, or None."""
     rel = request.path[len(_PREFIX) :] if request.path.startswith(_PREFIX) else ""
-    page, file = _SIMPLE_PATH.match(rel), _FILE_PATH.match(rel)
+    page = _SIMPLE_PATH.match(rel)
+    file = None if page else _FILE_PATH.match(rel)
     route = _routes.get((page or file)["base"]) if page or file else None
     if route is None or route.guarded:
         return None
