@@ -9,10 +9,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "dev"))
 sys.path.insert(0, str(ROOT / "tests" / "functional"))
+import distgen  # noqa: E402
 import stack as devstack  # noqa: E402
 from helpers import Client, isolated_env  # noqa: E402
 
-GENWHEELS = ROOT.parent / "shared" / "tools" / "genwheels.py"
 BIN = Path(sys.executable).parent
 
 
@@ -51,22 +51,8 @@ def pulp_python_index(admin, name=None):
 
 
 def corpus(out, projects, versions, prefix):
-    subprocess.run(
-        [
-            sys.executable,
-            str(GENWHEELS),
-            str(out),
-            "--projects",
-            str(projects),
-            "--versions",
-            str(versions),
-            "--prefix",
-            prefix,
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return sorted(Path(out).glob("*.whl"))
+    """The project's own generated wheels: a dependency chain of `projects` projects."""
+    return [p for p in distgen.corpus(out, projects, versions, prefix) if p.suffix == ".whl"]
 
 
 def twine(url, username, password, files):

@@ -7,11 +7,15 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "dev"))
+import stack as devstack  # noqa: E402, F401  (the stack scripts, for fixtures and tests)
+
 BIN = Path(sys.executable).parent
 API = "/pulp/api/v3/"
 CLI_CACHE = tempfile.mkdtemp(prefix="teamindex-cli-cache-")
@@ -61,6 +65,21 @@ class Client:
         task = self.wait(response)
         assert task["state"] == "completed", task.get("error")
         return task
+
+
+def account(stack, username):
+    """A REST client logged in as one of the accounts every stack creates."""
+    return Client(stack, username, stack.secrets[f"{username}_password"])
+
+
+def make_index(admin, **fields):
+    """A team index (repository + distribution) created in one call by `admin`."""
+    name = f"team-{uuid.uuid4().hex[:8]}"
+    repo = admin.post("repositories/teamindex/teamindex/", json={"name": name, **fields})
+    assert repo.status_code == 201, repo.text
+    repo = repo.json()
+    dist = admin.get(repo["distribution"]).json()
+    return {"name": name, "repository": repo, "distribution": dist}
 
 
 def sha256_of(path):

@@ -5,8 +5,8 @@ import uuid
 
 import pytest
 import requests
-from conftest import account, devstack, make_wheel
-from helpers import pip, twine_upload
+from distgen import wheel as make_wheel
+from helpers import account, devstack, pip, twine_upload
 
 WHEEL = "synth_p00000-1.0.0-py3-none-any.whl"
 JSON = {"Accept": "application/vnd.pypi.simple.v1+json"}

@@ -5,8 +5,8 @@ import shutil
 import zipfile
 
 import requests
-from conftest import make_index, make_wheel
-from helpers import sha256_of, twine_upload
+from distgen import wheel as make_wheel
+from helpers import make_index, sha256_of, twine_upload
 
 JSON = {"Accept": "application/vnd.pypi.simple.v1+json"}
 

@@ -2,8 +2,7 @@
 call, remove files, roll back, pin, promote between indexes."""
 
 import requests
-from conftest import make_index
-from helpers import pip, twine_upload
+from helpers import make_index, pip, twine_upload
 
 JSON = {"Accept": "application/vnd.pypi.simple.v1+json"}
 

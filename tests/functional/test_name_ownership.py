@@ -1,8 +1,7 @@
 """No dependency confusion between indexes: a project name belongs to one index, by PEP 752
 namespace grant or by first publication."""
 
-from conftest import make_index
-from helpers import legacy_post, twine_upload
+from helpers import legacy_post, make_index, twine_upload
 
 WHEEL = "synth_p00002-1.0.0-py3-none-any.whl"
 

@@ -6,7 +6,7 @@ import uuid
 from pathlib import Path
 
 import requests
-from conftest import make_wheel
+from distgen import wheel as make_wheel
 from helpers import run, twine_upload
 
 JSON = {"Accept": "application/vnd.pypi.simple.v1+json"}

@@ -3,8 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import make_index
-from helpers import Client, legacy_post, twine_upload
+from helpers import Client, legacy_post, make_index, twine_upload
 
 WHEEL = "synth_p00000-1.0.0-py3-none-any.whl"
 

@@ -4,8 +4,8 @@ cache; names a team owns never do, whatever version the upstream offers."""
 import hashlib
 
 import requests
-from conftest import make_index, make_wheel
-from helpers import pip, twine_upload, uv
+from distgen import wheel as make_wheel
+from helpers import make_index, pip, twine_upload, uv
 
 JSON = {"Accept": "application/vnd.pypi.simple.v1+json"}
 

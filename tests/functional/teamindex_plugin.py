@@ -1,5 +1,9 @@
-"""A real Pulp stack for the functional tests: pulpcore-api, -content and -worker with
-pulp_teamindex, on a private PostgreSQL cluster, free ports and a throwaway state dir."""
+"""pytest plugin with the functional fixtures: a real Pulp stack (pulpcore-api, -content and
+-worker with pulp_teamindex, on a private PostgreSQL cluster, free ports and a throwaway state
+dir), its accounts, fresh indexes, a generated corpus and a local upstream index.
+
+Loaded with `-p teamindex_plugin` (pyproject.toml); test modules import plain helpers from
+`helpers` and `distgen`, never from a conftest."""
 
 import hashlib
 import http.server
@@ -8,17 +12,12 @@ import shutil
 import subprocess
 import sys
 import threading
-import uuid
-import zipfile
 from functools import partial
 
 import pytest
-from helpers import MAX_UPLOAD, ROOT, Client
-
-sys.path.insert(0, str(ROOT / "dev"))
-import stack as devstack  # noqa: E402
-
-GENWHEELS = ROOT.parent / "shared" / "tools" / "genwheels.py"
+from distgen import corpus as make_corpus
+from distgen import wheel
+from helpers import MAX_UPLOAD, account, devstack, make_index
 
 
 @pytest.fixture(scope="session")
@@ -34,11 +33,6 @@ def pulp():
         if os.environ.get("TEAMINDEX_KEEP_LOGS") and logs.exists():
             shutil.copytree(logs, os.environ["TEAMINDEX_KEEP_LOGS"], dirs_exist_ok=True)
         devstack.destroy(stack)
-
-
-def account(stack, username):
-    """A REST client logged in as one of the accounts every stack creates."""
-    return Client(stack, username, stack.secrets[f"{username}_password"])
 
 
 @pytest.fixture(scope="session")
@@ -58,25 +52,12 @@ def index(admin):
     admin.ok(admin.delete(created["repository"]["pulp_href"]))
 
 
-def make_index(admin, **fields):
-    name = f"team-{uuid.uuid4().hex[:8]}"
-    repo = admin.post("repositories/teamindex/teamindex/", json={"name": name, **fields})
-    assert repo.status_code == 201, repo.text
-    repo = repo.json()
-    dist = admin.get(repo["distribution"]).json()
-    return {"name": name, "repository": repo, "distribution": dist}
-
-
 @pytest.fixture(scope="session")
 def corpus(tmp_path_factory):
     """Small valid wheels and sdists: synth-p00000 .. p00002, versions 1.0.0 and 1.1.0; each
     project depends on the previous one."""
     out = tmp_path_factory.mktemp("corpus")
-    subprocess.run(
-        [sys.executable, str(GENWHEELS), str(out), "--projects", "3", "--versions", "2", "--sdist"],
-        check=True,
-        capture_output=True,
-    )
+    make_corpus(out, projects=3, versions=2, sdists=True)
     return out
 
 
@@ -88,20 +69,6 @@ def venv(tmp_path):
     return path
 
 
-def make_wheel(directory, name, version, body=b""):
-    dist = name.replace("-", "_")
-    path = directory / f"{dist}-{version}-py3-none-any.whl"
-    with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr(f"{dist}/__init__.py", body + f"VERSION = {version!r}\n".encode())
-        zf.writestr(
-            f"{dist}-{version}.dist-info/METADATA",
-            f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
-        )
-        zf.writestr(f"{dist}-{version}.dist-info/WHEEL", "Wheel-Version: 1.0\n")
-        zf.writestr(f"{dist}-{version}.dist-info/RECORD", "")
-    return path
-
-
 @pytest.fixture
 def upstream(tmp_path):
     """A PEP 503 index on loopback: the attacker's `team-secret` 99.0, an honest `public-lib`,
@@ -110,9 +77,9 @@ def upstream(tmp_path):
     files = root / "files"
     files.mkdir(parents=True)
     listing = {
-        "team-secret": [make_wheel(files, "team-secret", "99.0", b"import os  # attacker\n")],
-        "public-lib": [make_wheel(files, "public-lib", "1.0")],
-        "evil-lib": [make_wheel(files, "evil-lib", "1.0")],
+        "team-secret": [wheel(files, "team-secret", "99.0", body=b"import os  # attacker\n")],
+        "public-lib": [wheel(files, "public-lib", "1.0")],
+        "evil-lib": [wheel(files, "evil-lib", "1.0")],
     }
     for name, wheels in listing.items():
         page = root / "simple" / name
