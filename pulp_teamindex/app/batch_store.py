@@ -47,7 +47,7 @@ class BulkImport:
         valid = []
         for path, shown in sources:
             try:
-                valid.append((inspect_distribution(path, path.name), path, shown))
+                valid.append((inspect_distribution(path, path.name, new_upload=False), path, shown))
             except InvalidDistribution as exc:
                 self.refuse(shown, exc)
         return valid

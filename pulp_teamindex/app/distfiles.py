@@ -34,6 +34,22 @@ MAX_METADATA_BYTES = 1024 * 1024
 # An sdist whose members expand past this is treated as a decompression bomb.
 MAX_SDIST_SCAN_BYTES = 512 * 1024 * 1024
 MAX_ARCHIVE_MEMBERS = 100_000
+# The core metadata major version this index reads; a higher major may change what fields mean,
+# and the spec says a tool MUST refuse it rather than guess.
+SUPPORTED_METADATA_MAJOR = 2
+
+# Platform tags a new upload may carry: the families installers know (PEP 425, 513, 599, 600,
+# 656, 730, 738, 783). PyPI refuses `linux_*`, since a public index cannot know which Linux a
+# wheel was built for; a team index can, so it accepts them (docs/publishing.md).
+_PLATFORM_TAG = re.compile(
+    r"^(any|win32|win_amd64|win_arm64|win_ia64"
+    r"|(manylinux1|manylinux2010|manylinux2014|manylinux_\d+_\d+|musllinux_\d+_\d+|linux)"
+    r"_(x86_64|i686|aarch64|armv7l|armv6l|ppc64|ppc64le|s390x|riscv64|loongarch64)"
+    r"|macosx_\d+_\d+_(x86_64|arm64|universal2|universal|intel|fat3|fat64|fat32|i386|ppc64|ppc)"
+    r"|ios_\d+_\d+_(arm64|x86_64)_(iphoneos|iphonesimulator)"
+    r"|android_\d+_(arm64_v8a|armeabi_v7a|x86_64|x86)"
+    r"|pyodide_\d+_\d+_wasm32)$"
+)
 
 
 # PEP 508 project names: ASCII letters and digits, with . _ - inside.
@@ -92,7 +108,8 @@ def parse_filename(filename):
 
 
 def check_bare_filename(filename):
-    """Refuse names that are not a single plain path component."""
+    """Refuse names that are not a single plain path component: a name is published exactly as
+    sent, never stripped to its last component."""
     if (
         not filename
         or filename != posixpath.basename(filename)
@@ -102,19 +119,44 @@ def check_bare_filename(filename):
         or len(filename) > 255
     ):
         raise InvalidDistribution(
-            f"Invalid filename {filename!r}: it must be a plain file name, "
-            "without directories or control characters."
+            f"Invalid filename {filename!r}: send the file name alone, without directories "
+            "or control characters."
         )
 
 
-def inspect_distribution(path, filename):
+def check_new_filename(filename):
+    """Rules for files published now, beyond what any served filename must satisfy: an sdist
+    named as PEP 625 says (old files imported from another index keep their legacy names), and
+    wheels only for platforms an installer can match."""
+    packagetype, name, version = parse_filename(filename)
+    if packagetype == SDIST:
+        expected = f"{name.replace('-', '_')}-{version}.tar.gz"
+        if filename != expected:
+            raise InvalidDistribution(
+                f"Invalid sdist filename {filename!r}: PEP 625 requires the normalized form "
+                f"{expected!r}. Build it with a current build backend (python -m build)."
+            )
+        return
+    for tag in parse_wheel_filename(filename)[3]:
+        if not _PLATFORM_TAG.match(tag.platform):
+            raise InvalidDistribution(
+                f"Binary wheel {filename!r} has an unsupported platform tag {tag.platform!r}: "
+                "no installer matches it. Build for a standard platform (manylinux, musllinux, "
+                "macosx, win, linux) or as a pure-Python wheel (any)."
+            )
+
+
+def inspect_distribution(path, filename, new_upload=True):
     """Validate the file at `path`, uploaded as `filename`, and describe it.
 
     The file must be a well-formed wheel or sdist whose own metadata names the same project and
     version as its filename: an index that trusted the filename alone could be made to serve
-    one project's code under another project's name.
+    one project's code under another project's name. `new_upload` adds the naming rules that
+    apply to files published now (`check_new_filename`), not to imported history.
     """
     packagetype, file_name, file_version = parse_filename(filename)
+    if new_upload:
+        check_new_filename(filename)
     sha256, size = _digest(path)
     if size == 0:
         raise InvalidDistribution(f"{filename} is empty.")
@@ -302,11 +344,27 @@ def _parse_metadata(raw, filename):
         raise InvalidDistribution(f"{filename}: the core metadata cannot be parsed.") from exc
     if not dist.metadata_version:
         raise InvalidDistribution(f"{filename}: the core metadata has no Metadata-Version field.")
+    _check_metadata_version(dist.metadata_version, filename)
     if not dist.name or not _VALID_NAME.match(dist.name):
         raise InvalidDistribution(
             f"{filename}: the core metadata Name {dist.name!r} is not a valid project name."
         )
     return dist
+
+
+def _check_metadata_version(value, filename):
+    try:
+        major = Version(value).major
+    except InvalidVersion as exc:
+        raise InvalidDistribution(
+            f"{filename}: Metadata-Version {value!r} is not a version number."
+        ) from exc
+    if major > SUPPORTED_METADATA_MAJOR:
+        raise InvalidDistribution(
+            f"{filename}: Metadata-Version {value} is newer than this index supports "
+            f"({SUPPORTED_METADATA_MAJOR}.x); rebuild the file with Metadata-Version "
+            f"{SUPPORTED_METADATA_MAJOR}.x."
+        )
 
 
 def _requires_python(value, filename):

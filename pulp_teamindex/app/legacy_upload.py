@@ -9,8 +9,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from pulpcore.plugin.util import get_domain
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.exceptions import NotFound
-from rest_framework.parsers import MultiPartParser
+from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
@@ -18,9 +17,11 @@ from .audit import record_refusal
 from .distfiles import InvalidDistribution, inspect_distribution
 from .legacy_form import check_action, check_claims, file_digests
 from .models import TeamIndexDistribution
+from .multipart import PlainFilenameMultiPartParser
 from .ownership import NameTaken, claim
 from .publisher_gate import may_publish, publisher_for
 from .publishing import PublishFailed, add_to_index, find_filename, store_package
+from .reason_phrase import with_reason_phrase
 from .upload_auth import BasicOrTokenAuthentication, token_refusal
 
 
@@ -28,7 +29,7 @@ class LegacyUploadView(APIView):
     # Basic first: DRF answers 401 with its challenge only when the first authenticator has one.
     authentication_classes = [BasicOrTokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
-    parser_classes = [MultiPartParser]
+    parser_classes = [PlainFilenameMultiPartParser]
 
     def post(self, request, path, pulp_domain=None):
         if (too_big := _declared_too_big(request)) is not None:
@@ -47,6 +48,12 @@ class LegacyUploadView(APIView):
             )
         return response
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        """twine, hatch, pdm and flit print only the status line of a refusal, so it carries
+        the explanation too (as PyPI does); the body keeps it for everyone else."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        return with_reason_phrase(response)
+
     def _answer(self, request, distribution, repository):
         if not may_publish(request.user, repository):
             return _text(
@@ -59,8 +66,8 @@ class LegacyUploadView(APIView):
             return _text(403, refusal)
         try:
             return self._publish(request, repository)
-        except InvalidDistribution as exc:
-            return _text(400, str(exc))
+        except (InvalidDistribution, ParseError) as exc:
+            return _text(400, str(exc.detail if isinstance(exc, ParseError) else exc))
         except PublishFailed as exc:
             return _text(exc.status, str(exc))
 

@@ -23,6 +23,7 @@ from pulpcore.plugin.viewsets import (
     SingleArtifactContentUploadViewSet,
 )
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.response import Response
 
 from . import audit, tasks
@@ -47,6 +48,7 @@ from .models import (
     TeamIndexRepository,
     Yank,
 )
+from .multipart import PlainFilenameMultiPartParser
 from .serializers import (
     PackageFileSerializer,
     TeamIndexDistributionSerializer,
@@ -81,6 +83,7 @@ class PackageFileViewSet(SingleArtifactContentUploadViewSet):
     queryset = PackageFile.objects.prefetch_related("_artifacts")
     serializer_class = PackageFileSerializer
     filterset_class = PackageFileFilter
+    parser_classes = [JSONParser, FormParser, PlainFilenameMultiPartParser]
 
     DEFAULT_ACCESS_POLICY = {
         "statements": [

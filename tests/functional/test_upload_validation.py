@@ -68,6 +68,22 @@ BAD_FILES = {
         ),
         "escapes",
     ),
+    "metadata-major-3": (
+        WHEEL,
+        _zip(
+            {
+                "synth_p00000-1.0.0.dist-info/METADATA": META.replace(b"2.1", b"3.0"),
+                "synth_p00000-1.0.0.dist-info/WHEEL": b"Wheel-Version: 1.0\n",
+            }
+        ),
+        "Metadata-Version 3.0 is newer than this index supports",
+    ),
+    "non-pep625-sdist": ("Synth.P00000-1.0.0.tar.gz", b"x", "PEP 625"),
+    "unknown-platform": (
+        "synth_p00000-1.0.0-cp311-cp311-plan9_mips.whl",
+        b"x",
+        "unsupported platform tag 'plan9_mips'",
+    ),
     "truncated-sdist": ("synth_p00000-1.0.0.tar.gz", b"\x1f\x8b\x08\x00junk", "not a valid sdist"),
 }
 

@@ -47,9 +47,9 @@ def test_all_metadata_versions_parse(tmp_path, mv):
         ("demo_pkg-1.0.zip", "Unsupported file type"),
         ("demo_pkg-1.0.tar.bz2", "Unsupported file type"),
         ("demo_pkg-1.0.exe", "Unsupported file type"),
-        ("../demo_pkg-1.0-py3-none-any.whl", "plain file name"),
-        ("dir/demo_pkg-1.0-py3-none-any.whl", "plain file name"),
-        ("demo_pkg-1.0\n-py3-none-any.whl", "plain file name"),
+        ("../demo_pkg-1.0-py3-none-any.whl", "without directories"),
+        ("dir/demo_pkg-1.0-py3-none-any.whl", "without directories"),
+        ("demo_pkg-1.0\n-py3-none-any.whl", "without directories"),
         ("demo_pkg-not.a.version-py3-none-any.whl", "Invalid filename"),
         ("demo_pkg-1.0-py3-none.whl", "Invalid filename"),
         ("demo pkg-1.0.tar.gz", "Invalid filename"),
@@ -178,3 +178,58 @@ def test_invalid_metadata_names_are_refused(tmp_path, name):
     path = make_wheel(tmp_path / WHL, metadata=meta)
     with pytest.raises(InvalidDistribution, match="not a valid project name"):
         inspect_distribution(path, WHL)
+
+
+@pytest.mark.parametrize("mv", ["3.0", "10.1"])
+def test_a_newer_metadata_major_version_is_refused(tmp_path, mv):
+    path = make_wheel(tmp_path / WHL, metadata=META.format(mv=mv, name="demo-pkg", version="1.0"))
+    with pytest.raises(InvalidDistribution, match=f"Metadata-Version {mv} is newer"):
+        inspect_distribution(path, WHL)
+
+
+def test_a_newer_minor_metadata_version_is_read(tmp_path):
+    path = make_wheel(
+        tmp_path / WHL, metadata=META.format(mv="2.9", name="demo-pkg", version="1.0")
+    )
+    assert inspect_distribution(path, WHL).version == "1.0"
+
+
+@pytest.mark.parametrize(
+    ("filename", "expected"),
+    [("Demo_Pkg-1.0.tar.gz", "demo_pkg-1.0.tar.gz"), ("demo-pkg-1.0.tar.gz", None)],
+)
+def test_new_sdists_need_pep625_names_but_imported_history_keeps_its_names(
+    tmp_path, filename, expected
+):
+    path = make_sdist(tmp_path / "x.tar.gz")
+    with pytest.raises(InvalidDistribution, match="PEP 625 requires the normalized form"):
+        inspect_distribution(path, filename)
+    if expected:
+        assert inspect_distribution(path, filename, new_upload=False).filename == filename
+
+
+@pytest.mark.parametrize(
+    "platform",
+    [
+        "any",
+        "linux_x86_64",
+        "manylinux_2_17_x86_64.manylinux2014_x86_64",
+        "musllinux_1_2_aarch64",
+        "macosx_11_0_arm64",
+        "win_amd64",
+    ],
+)
+def test_known_platform_tags_are_accepted(platform):
+    distfiles.check_new_filename(f"demo_pkg-1.0-cp311-cp311-{platform}.whl")
+
+
+@pytest.mark.parametrize("platform", ["solaris_sparc", "linux_potato", "manylinux_x86_64"])
+def test_unknown_platform_tags_are_refused(platform):
+    with pytest.raises(InvalidDistribution, match="unsupported platform tag"):
+        distfiles.check_new_filename(f"demo_pkg-1.0-cp311-cp311-{platform}.whl")
+
+
+@pytest.mark.parametrize("name", ["/abs/x.whl", "..\\x.whl", "..", "."])
+def test_names_with_directories_are_refused(name):
+    with pytest.raises(InvalidDistribution, match="without directories"):
+        distfiles.check_bare_filename(name)
