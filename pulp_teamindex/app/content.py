@@ -22,7 +22,7 @@ from pulpcore.plugin.util import set_domain
 
 from . import change_feed, served_files, simple_pages, upstream
 from .distfiles import InvalidDistribution, normalize_name, parse_filename
-from .endpoints import SIMPLE_DIR
+from .endpoints import PYPI_PREFIX, SIMPLE_DIR
 from .freshness import Freshness, new_owner
 from .models import METADATA_SUFFIX, PACKAGES_DIR, TeamIndexDistribution
 from .negotiation import choose_content_type
@@ -36,6 +36,7 @@ _freshness = Freshness()
 _in_flight = {}  # what `_once` is computing now, by key
 _SIMPLE = SIMPLE_DIR.rstrip("/")
 _PREFIX = settings.CONTENT_PATH_PREFIX
+_ALIAS = "/" + PYPI_PREFIX  # pulp_python's paths, kept for teams that come from it
 _SIMPLE_PATH = re.compile(r"^(?P<base>.+?)/" + _SIMPLE + r"(?:/(?P<project>[^/]*))?/?$")
 _FILE_PATH = re.compile(r"^(?P<base>.+?)/" + PACKAGES_DIR + r"(?P<filename>[^/]+)$")
 SOURCE_HEADER = "X-Teamindex-Source"  # local or upstream: why this answer was given
@@ -54,7 +55,7 @@ async def serve_from_memory(request, handler):
 
 async def _from_memory(request):
     """The answer for a page or file of an unguarded index already resolved, or None."""
-    rel = request.path[len(_PREFIX) :] if request.path.startswith(_PREFIX) else ""
+    rel = _relative(request.path)
     page = _SIMPLE_PATH.match(rel)
     file = None if page else _FILE_PATH.match(rel)
     route = _routes.get((page or file)["base"]) if page or file else None
@@ -67,14 +68,36 @@ async def _from_memory(request):
     return await _file_response(route, file["filename"])
 
 
+def _relative(path):
+    """The part of a request path after the content prefix or its `/pypi/` alias."""
+    for prefix in (_PREFIX, _ALIAS):
+        if path.startswith(prefix):
+            return path[len(prefix) :]
+    return ""
+
+
 async def simple_api(request):
     """The full path: find the distribution, check its content guard, remember the route."""
+    return await _serve(request, others=_core.stream_content)
+
+
+async def pypi_alias(request):
+    """`/pypi/<index>/simple/` and its files, as pulp_python (and the deployment teams migrate
+    from) spelled them; only team indexes answer here."""
+    return await _serve(request, others=None)
+
+
+async def _serve(request, others):
+    """Serve a team index's page or file; a path of another kind of distribution goes to
+    `others` (pulpcore's handler), or is not found when there is none."""
     path = request.match_info["path"]
     ticket = _routes.ticket()
     key = ("lookup", request.match_info.get("pulp_domain"), path)
     distribution, route, rest = await _once(key, _lookup, path)
     if not isinstance(distribution, TeamIndexDistribution):
-        return await _core.stream_content(request)
+        if others is None:
+            raise web.HTTPNotFound(text="No team index is served at this path.\n")
+        return await others(request)
     parts = rest.split("/")
     if parts[0] != _SIMPLE:
         return await _core.stream_content(request)
@@ -258,7 +281,10 @@ async def _follow_changes(_app):
 
 _DOMAIN = "{pulp_domain}/" if settings.DOMAIN_ENABLED else ""
 app.add_routes(
-    [web.get(_PREFIX + _DOMAIN + r"{path:.+/" + _SIMPLE + r"(?:/[^/]*)?/?}", simple_api)]
+    [
+        web.get(_PREFIX + _DOMAIN + r"{path:.+/" + _SIMPLE + r"(?:/[^/]*)?/?}", simple_api),
+        web.get(_ALIAS + _DOMAIN + "{path:.+}", pypi_alias),
+    ]
 )
 app.middlewares.insert(0, serve_from_memory)
 app.cleanup_ctx.append(_follow_changes)

@@ -15,6 +15,11 @@ TEAMINDEX_UPLOAD_WAIT = 120
 # origin where there is a request, else a path relative to the API origin.
 TEAMINDEX_API_ORIGIN = None
 
+# Answer pulp_python's paths for team indexes: `/pypi/<index>/legacy/` (twine) and
+# `/pypi/<index>/simple/` (a redirect to the content app, which serves `/pypi/` itself too).
+# Ignored when pulp_python is installed: the paths are then its own.
+TEAMINDEX_PYPI_PATHS = True
+
 DRF_ACCESS_POLICY = {
     "dynaconf_merge_unique": True,
     "reusable_conditions": ["pulp_teamindex.app.global_access_conditions"],

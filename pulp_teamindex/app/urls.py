@@ -1,10 +1,12 @@
 from django.conf import settings
-from django.urls import path
+from django.urls import path, re_path
 
-from .endpoints import upload_prefix
+from .endpoints import PYPI_PREFIX, pypi_paths_enabled, upload_prefix
 from .legacy_upload import LegacyUploadView
+from .pypi_alias import SimpleRedirectView
 
 _DOMAIN = "<slug:pulp_domain>/" if settings.DOMAIN_ENABLED else ""
+_DOMAIN_RE = r"(?P<pulp_domain>[-a-zA-Z0-9_]+)/" if settings.DOMAIN_ENABLED else ""
 
 urlpatterns = [
     path(
@@ -13,3 +15,16 @@ urlpatterns = [
         name="teamindex-legacy-upload",
     ),
 ]
+if pypi_paths_enabled():
+    urlpatterns += [
+        path(
+            f"{PYPI_PREFIX}{_DOMAIN}<path:path>/legacy/",
+            LegacyUploadView.as_view(),
+            name="teamindex-pypi-legacy-upload",
+        ),
+        re_path(
+            rf"^{PYPI_PREFIX}{_DOMAIN_RE}(?P<path>.+?)/simple/(?P<rest>.*)$",
+            SimpleRedirectView.as_view(),
+            name="teamindex-pypi-simple",
+        ),
+    ]

@@ -115,8 +115,8 @@ def run(cmd, env=None, **kw):
     )
 
 
-def twine_upload(index, user, *files, extra=()):
-    """Run the real twine CLI against the index's upload URL."""
+def twine_upload(index, user, *files, extra=(), url=None):
+    """Run the real twine CLI against the index's upload URL (or `url`)."""
     return run(
         [
             BIN / "twine",
@@ -124,7 +124,7 @@ def twine_upload(index, user, *files, extra=()):
             "--non-interactive",
             "--disable-progress-bar",
             "--repository-url",
-            index["distribution"]["upload_url"],
+            url or index["distribution"]["upload_url"],
             f"--username={user.username}",
             f"--password={user.password}",
             *extra,
@@ -155,3 +155,16 @@ def pip(*args, python=None, env=None):
 def uv(*args, input=None, env=None):
     """The real uv; callers pass --no-config and --no-cache."""
     return run([BIN / "uv", *args], input=input, env=env)
+
+
+def guard_index(admin, index, readers):
+    """Put `index` behind a new RBAC content guard that lets only `readers` (usernames) in."""
+    guard = admin.post("contentguards/core/rbac/", json={"name": f"g-{uuid.uuid4().hex[:8]}"})
+    assert guard.status_code == 201, guard.text
+    guard = guard.json()
+    role = {"role": "core.rbaccontentguard_downloader", "users": list(readers)}
+    assert admin.post(guard["pulp_href"] + "add_role/", json=role).status_code == 201
+    admin.ok(
+        admin.patch(index["distribution"]["pulp_href"], json={"content_guard": guard["pulp_href"]})
+    )
+    return guard
