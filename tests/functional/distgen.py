@@ -20,25 +20,32 @@ def _record_hash(data):
     return f"sha256={digest}"
 
 
-def metadata(name, version, requires=(), metadata_version="2.1"):
+def metadata(name, version, requires=(), metadata_version="2.1", requires_python=">=3.8"):
     lines = [
         f"Metadata-Version: {metadata_version}",
         f"Name: {name}",
         f"Version: {version}",
         f"Summary: generated package {name}",
-        "Requires-Python: >=3.8",
+        f"Requires-Python: {requires_python}",
         *(f"Requires-Dist: {r}" for r in requires),
     ]
     return ("\n".join(lines) + "\n").encode()
 
 
-def wheel(directory, name, version, requires=(), body=b"", metadata_version="2.1"):
+def wheel(
+    directory,
+    name,
+    version,
+    requires=(),
+    body=b"",
+    requires_python=">=3.8",
+):
     """Write `{name}-{version}-py3-none-any.whl` with a RECORD that matches; return its path."""
     dist = name.replace("-", "_").replace(".", "_")
     info = f"{dist}-{version}.dist-info"
     members = {
         f"{dist}/__init__.py": body + f"VERSION = {version!r}\n".encode(),
-        f"{info}/METADATA": metadata(name, version, requires, metadata_version),
+        f"{info}/METADATA": metadata(name, version, requires, requires_python=requires_python),
         f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: distgen\nRoot-Is-Purelib: true\n"
         b"Tag: py3-none-any\n",
     }
