@@ -4,26 +4,104 @@ The content app keeps which repository version each team index serves in memory,
 page request needs no database query. Whatever changes that answer (a new repository version,
 a distribution created, repointed or removed) sends a PostgreSQL NOTIFY on one channel; it is
 delivered when the change commits, and each content app clears its table when it hears it.
+
+Each content app then acknowledges the message (a NOTIFY on a second channel, from its listening
+connection), and a change sent with `confirm=True` waits, right after its commit and for at most
+TEAMINDEX_CHANGE_CONFIRM_TIMEOUT, until every listening content app has acknowledged it: the
+task that made a version finishes (and twine gets its 200) only once every content process will
+serve that version on its very next request.
 """
 
 import asyncio
+import hashlib
 import logging
+import time
+import uuid
+from functools import partial
 
-from django.db import connection
+from django.conf import settings
+from django.db import connection, transaction
 
 CHANNEL = "pulp_teamindex_changed"
+ACK_CHANNEL = "pulp_teamindex_applied"
 FLUSH = "flush"  # who owns which name changed, or an upstream did: forget every page
 RECONNECT_DELAY = 1.0
+# A connection can die without a word (a dropped network path, a killed proxy): the listener
+# proves it alive this often, and TCP keepalives catch a silent peer within seconds.
+LIVENESS_INTERVAL = 2.0
+KEEPALIVE = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 2}
+LISTENER = "pulp_teamindex change feed"  # the application_name of every listening connection
 
 log = logging.getLogger(__name__)
 
 
-def notify_changed(payload=""):
+def notify_changed(payload, confirm=False):
     """Queue the notification in the current transaction (sent on commit, dropped on
-    rollback), or send it now in autocommit mode. An empty payload means "some index's
-    distribution changed"; a new version sends `freshness.message(...)`."""
+    rollback), or send it now in autocommit mode. A new version sends `freshness.message(...)`,
+    a distribution change `unique_change()`. With `confirm`, the payload must be unique, and
+    the caller's commit waits for the content apps to apply it: one confirmed change per
+    transaction (deletions, which come in bursts, are not confirmed)."""
     with connection.cursor() as cursor:
+        if confirm:
+            cursor.execute(f"LISTEN {ACK_CHANNEL}")  # before the change can be acknowledged
         cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, payload])
+    if confirm:  # runs now in autocommit mode (as pulpcore calls on_new_version), else on commit
+        transaction.on_commit(partial(_await_applied, payload))
+
+
+def unique_change():
+    """A payload that means "some index's distribution changed", unique so it can be
+    confirmed."""
+    return f"d:{uuid.uuid4().hex}"
+
+
+def ack_key(payload):
+    """The short form of `payload` a content app acknowledges it with."""
+    return hashlib.blake2b(payload.encode(), digest_size=12).hexdigest()
+
+
+def _await_applied(payload):
+    """Wait until every listening content app acknowledged `payload`, within the timeout; a
+    content app that stays silent is logged (it stops trusting memory once its feed fails)."""
+    try:
+        waiting = _unconfirmed(payload)
+    except Exception:  # the change is committed: never fail it for want of a confirmation  # noqa: BLE001
+        log.warning("could not wait for content apps to confirm a change", exc_info=True)
+        return
+    if waiting:
+        log.warning("content apps %s did not confirm a change in time", sorted(waiting))
+
+
+def _unconfirmed(payload):
+    """The listening connections that did not acknowledge `payload` before the deadline."""
+    key = ack_key(payload)
+    deadline = time.monotonic() + settings.TEAMINDEX_CHANGE_CONFIRM_TIMEOUT
+    with connection.cursor() as cursor:
+        try:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE application_name = %s", [LISTENER]
+            )
+            waiting = {pid for (pid,) in cursor.fetchall()}
+            while waiting and (left := deadline - time.monotonic()) > 0:
+                for note in connection.connection.notifies(timeout=left, stop_after=1):
+                    if note.channel == ACK_CHANNEL and note.payload == key:
+                        waiting.discard(note.pid)
+        finally:
+            cursor.execute(f"UNLISTEN {ACK_CHANNEL}")
+    return waiting
+
+
+async def _follow(conn, on_change):
+    """Apply what arrives, then acknowledge it; with nothing for a while, prove the connection
+    alive by a round trip within the interval (or it counts as lost)."""
+    notes = conn.notifies(timeout=LIVENESS_INTERVAL, stop_after=1)
+    applied = [note.payload async for note in notes]
+    for payload in applied:
+        on_change(payload)
+    for payload in applied:
+        await conn.execute("SELECT pg_notify(%s, %s)", [ACK_CHANNEL, ack_key(payload)])
+    if not applied:
+        await asyncio.wait_for(conn.execute("SELECT 1"), LIVENESS_INTERVAL)
 
 
 async def listen(on_change, on_connected, on_lost):
@@ -37,13 +115,14 @@ async def listen(on_change, on_connected, on_lost):
     params = connection.get_connection_params()
     params.pop("cursor_factory", None)
     params.pop("context", None)
+    params.update(application_name=LISTENER, **KEEPALIVE)
     while True:
         try:
             async with await psycopg.AsyncConnection.connect(**params, autocommit=True) as conn:
                 await conn.execute(f"LISTEN {CHANNEL}")
                 on_connected()
-                async for notification in conn.notifies():
-                    on_change(notification.payload)
+                while True:
+                    await _follow(conn, on_change)
         except asyncio.CancelledError:
             raise
         except Exception:  # any failure: stop trusting memory, reconnect  # noqa: BLE001

@@ -174,7 +174,9 @@ def _cached(route, kind, name, project):
     return None
 
 
-def _remember(route, kind, name, project, value):
+def _remember(route, kind, name, project, value, epoch):
+    if not _routes.may_remember(epoch):
+        return
     owner = route.version_pk if route.pinned else route.repository_pk
     _pages.put((kind, owner, project, name), Cached(value, route.version_number))
 
@@ -210,6 +212,7 @@ async def _file_response(route, name):
     except InvalidDistribution:
         raise web.HTTPNotFound() from None
     served = _cached(route, "file", filename, project)
+    epoch = _routes.epoch
     if served is None:
         try:
             served = await sync_to_async(served_files.lookup)(route.version_pk, filename)
@@ -218,7 +221,7 @@ async def _file_response(route, name):
         if served is None and route.upstream:
             raise web.HTTPNotFound()  # the upstream may list it later: remember nothing
         served = served or MISSING
-        _remember(route, "file", filename, project, served)
+        _remember(route, "file", filename, project, served, epoch)
     if served is MISSING:
         raise web.HTTPNotFound()
     if want_metadata:
@@ -238,6 +241,7 @@ async def _file_response(route, name):
 async def _page_for(route, project, content_type):
     name = (project, content_type)
     page = _cached(route, "page", name, project)
+    epoch = _routes.epoch
     if page is None:
         try:
             page = await _once(
@@ -250,7 +254,7 @@ async def _page_for(route, project, content_type):
             )
         except upstream.UpstreamError as exc:
             raise web.HTTPBadGateway(text=f"{exc}\n") from exc
-        _remember(route, "page", name, project, page)
+        _remember(route, "page", name, project, page, epoch)
     if page.missing:
         raise web.HTTPNotFound(text=f"No project named {project!r} in this index.\n")
     return page
@@ -268,13 +272,24 @@ def _changed(payload):
 
 def _feed_lost():
     _routes.lost()
+    _forget_everything()
+
+
+def _feed_connected():
+    """Versions created while the feed was down were never reported: nothing remembered from
+    before this moment may be trusted."""
+    _forget_everything()
+    _routes.connected()
+
+
+def _forget_everything():
     _in_flight.clear()
     _pages.clear()
     _freshness.forget()
 
 
 async def _follow_changes(_app):
-    task = asyncio.create_task(change_feed.listen(_changed, _routes.connected, _feed_lost))
+    task = asyncio.create_task(change_feed.listen(_changed, _feed_connected, _feed_lost))
     yield
     task.cancel()
 

@@ -17,10 +17,17 @@ from .audit import record_refusal
 from .distfiles import InvalidDistribution, inspect_distribution
 from .legacy_form import check_action, check_claims, file_digests
 from .models import TeamIndexDistribution
-from .multipart import PlainFilenameMultiPartParser
+from .multipart import PlainFilenameMultiPartParser, UploadSpaceFull
 from .ownership import NameTaken, claim
 from .publisher_gate import may_publish, publisher_for
-from .publishing import PublishFailed, add_to_index, find_filename, store_package
+from .publishing import (
+    RETRY_AFTER,
+    PublishFailed,
+    add_to_index,
+    discard_unpublished,
+    find_filename,
+    store_package,
+)
 from .reason_phrase import with_reason_phrase
 from .upload_auth import BasicOrTokenAuthentication, token_refusal
 
@@ -66,10 +73,12 @@ class LegacyUploadView(APIView):
             return _text(403, refusal)
         try:
             return self._publish(request, repository)
+        except UploadSpaceFull as exc:
+            return _text(507, str(exc.detail), RETRY_AFTER)
         except (InvalidDistribution, ParseError) as exc:
             return _text(400, str(exc.detail if isinstance(exc, ParseError) else exc))
         except PublishFailed as exc:
-            return _text(exc.status, str(exc))
+            return _text(exc.status, str(exc), exc.retry_after)
 
     def _publish(self, request, repository):
         form = request.data
@@ -94,8 +103,15 @@ class LegacyUploadView(APIView):
                 f"File already exists: {info.filename} is already in this index with different "
                 "content. A published filename can never change; release a new version.",
             )
-        if existing is None or not existing.served:
-            add_to_index(repository, existing or store_package(upload, info))
+        if existing is None:
+            package = store_package(upload, info)
+            try:
+                add_to_index(repository, package)
+            except PublishFailed:
+                discard_unpublished(package)
+                raise
+        elif not existing.served:
+            add_to_index(repository, existing)
         return _text(200, f"OK: {info.filename} is published.")
 
 
@@ -142,5 +158,8 @@ def _repository_of(distribution):
     return distribution.repository.cast()
 
 
-def _text(status, message):
-    return HttpResponse(message + "\n", status=status, content_type="text/plain; charset=utf-8")
+def _text(status, message, retry_after=None):
+    response = HttpResponse(message + "\n", status=status, content_type="text/plain; charset=utf-8")
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response

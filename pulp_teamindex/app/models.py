@@ -129,7 +129,8 @@ class TeamIndexRepository(Repository, AutoAddObjPermsMixin):
         """Content apps serve the newest version from memory: tell them which projects
         changed, so they re-render only those."""
         super().on_new_version(version)
-        notify_changed(message(self.pk, version.number, touched_projects(version)))
+        payload = message(self.pk, version.number, touched_projects(version))
+        notify_changed(payload, confirm=True)
 
     def finalize_new_version(self, new_version):
         """Refuse a version in which a filename of this index would change bytes, and keep one

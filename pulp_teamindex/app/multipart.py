@@ -9,10 +9,22 @@ import html
 
 from django.http.multipartparser import MultiPartParser as DjangoMultiPartParser
 from django.http.multipartparser import MultiPartParserError
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import DataAndFiles, MultiPartParser, get_encoding
 
 from .distfiles import InvalidDistribution, check_bare_filename
+from .storage_check import is_out_of_space
+
+
+class UploadSpaceFull(APIException):
+    """The server's upload temporary directory is full (507 Insufficient Storage)."""
+
+    status_code = 507
+    default_detail = (
+        "The server has no room to receive the upload (its temporary directory is full); "
+        "nothing was stored. Retry later."
+    )
+    default_code = "insufficient_storage"
 
 
 class _PlainNameParser(DjangoMultiPartParser):
@@ -31,8 +43,21 @@ class PlainFilenameMultiPartParser(MultiPartParser):
         request = parser_context["request"]
         meta = {**request.META, "CONTENT_TYPE": media_type}
         encoding = get_encoding(parser_context)
+        handlers = request.upload_handlers
         try:
-            data, files = _PlainNameParser(meta, stream, request.upload_handlers, encoding).parse()
+            data, files = _PlainNameParser(meta, stream, handlers, encoding).parse()
         except MultiPartParserError as exc:
             raise ParseError(str(exc)) from exc
+        except OSError as exc:
+            _discard_partial_files(handlers)
+            if is_out_of_space(exc):
+                raise UploadSpaceFull() from exc
+            raise
         return DataAndFiles(data, files)
+
+
+def _discard_partial_files(handlers):
+    """Close (and so delete) the temporary file a failed parse was writing."""
+    for handler in handlers:
+        if (partial := getattr(handler, "file", None)) is not None:
+            partial.close()

@@ -7,8 +7,14 @@ TEAMINDEX_PUBLISHER = "publisher"
 # Largest distribution file accepted by an upload, in bytes.
 TEAMINDEX_MAX_UPLOAD_SIZE = 100 * 1024 * 1024
 
-# Seconds the twine upload endpoint waits for the file to land in a repository version.
-TEAMINDEX_UPLOAD_WAIT = 120
+# Seconds the twine upload endpoint waits for the file to land in a repository version; past
+# it the upload is withdrawn and answered 503 with Retry-After. Keep it below the API server's
+# request timeout (pulpcore-api --timeout, 30 s by default).
+TEAMINDEX_UPLOAD_WAIT = 20
+
+# Seconds a change (a new version, a distribution edit) waits after its commit for every content
+# app to confirm it applied it, so that a finished upload is served by all of them at once.
+TEAMINDEX_CHANGE_CONFIRM_TIMEOUT = 2.0
 
 # Origin of the REST API as clients reach it (e.g. "https://pulp.example.com"), used for the
 # twine upload URL in answers built without a request (task results). Unset: the request's own
