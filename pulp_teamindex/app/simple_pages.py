@@ -2,7 +2,8 @@
 
 A repository version never changes once complete, so a page rendered for it is valid for as
 long as the version exists: pages are cached by (version, project, format) and an upload, which
-makes a new version, costs only the pages that are asked for afterwards.
+makes a new version, costs only the pages that are asked for afterwards. A page read from an
+index's upstream is the exception: the content app keeps it for TEAMINDEX_UPSTREAM_TTL only.
 """
 
 import hashlib

@@ -69,7 +69,7 @@ async def download(url, sha256, destination):
 
 
 async def _get_page(url, missing_ok=False):
-    """(text, final URL, is JSON) of the page at `url`; None for a 404 when `missing_ok`."""
+    """(text, its URL, is JSON) of the page at `url`; None for a 404 when `missing_ok`."""
 
     async def read(response):
         if missing_ok and response.status == 404:
@@ -82,7 +82,10 @@ async def _get_page(url, missing_ok=False):
             text = body.decode(response.charset or "utf-8", errors="replace")
         except LookupError:  # a charset Python does not know
             text = body.decode("utf-8", errors="replace")
-        return text, str(response.url), "json" in response.content_type
+        # aiohttp's response.url drops credentials: keep the URL asked for, so that relative
+        # file URLs reach the same upstream with them, unless the page was redirected
+        page_url = str(response.url) if response.history else url
+        return text, page_url, "json" in response.content_type
 
     return await _bounded(url, settings.TEAMINDEX_UPSTREAM_TIMEOUT, read, {"Accept": ACCEPT})
 
