@@ -100,7 +100,11 @@ async def _bounded(url, deadline, read, headers=None):
         async with (
             asyncio.timeout(deadline),
             _slot(url),
-            aiohttp.ClientSession(timeout=timeout, auto_decompress=False) as session,
+            aiohttp.ClientSession(
+                timeout=timeout,
+                auto_decompress=False,
+                trust_env=True,  # HTTP(S)_PROXY and NO_PROXY apply, as they did with requests
+            ) as session,
             session.get(url, headers=headers, max_redirects=5) as response,
         ):
             if response.headers.get("Content-Encoding", "identity") != "identity":

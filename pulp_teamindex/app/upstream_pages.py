@@ -198,7 +198,8 @@ def parse_project_names(text, is_json):
             raise UpstreamError("the index sent a JSON project list without projects")
         names = [p.get("name") for p in projects if isinstance(p, dict)]
     else:
-        names = [label.strip() for _attrs, label in _anchors(text)]
+        # a directory listing serving as an index writes "name/": the slash is no part of it
+        names = [label.strip().rstrip("/") for _attrs, label in _anchors(text)]
     valid = (n for n in names if isinstance(n, str) and _PROJECT_NAME.match(n))
     return list(dict.fromkeys(valid, None))
 

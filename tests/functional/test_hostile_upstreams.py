@@ -321,7 +321,9 @@ def test_upstream_credentials_are_never_shown(hostile, admin, pulp, tmp_path, up
         assert SECRET not in log.read_text(errors="replace"), log.name
 
 
-def test_a_removed_upstream_stops_serving_at_once(hostile, admin, tmp_path, upstream_index):
+def test_a_changed_or_removed_upstream_stops_serving_at_once(
+    hostile, admin, tmp_path, upstream_index
+):
     lib = wheel(tmp_path, "fleeting-lib", "1.0")
     Hostile.files[lib.name] = lib.read_bytes()
     Hostile.pages["fleeting-lib"] = {
@@ -343,6 +345,11 @@ def test_a_removed_upstream_stops_serving_at_once(hostile, admin, tmp_path, upst
     time.sleep(UPSTREAM_LIMITS["TEAMINDEX_UPSTREAM_TTL"] + 0.2)
     assert "&gt;=3.99" in requests.get(page, headers=HTML, timeout=30).text
 
+    # another upstream: nothing the old one listed or sent is served
+    update(admin, index["repository"]["pulp_href"], upstream=f"{hostile}/broken/simple/")
+    assert requests.get(file, timeout=30).status_code == 404
+    assert requests.get(page, timeout=30).status_code == 502
+    # no upstream at all
     update(admin, index["repository"]["pulp_href"], upstream="")
     assert requests.get(page, timeout=30).status_code == 404
     assert requests.get(file, timeout=30).status_code == 404

@@ -115,8 +115,11 @@ def test_html_entries_are_checked_like_json_ones():
 
 
 def test_project_names_are_checked():
-    text = '<a href="a/">good-name</a><a href="b/">&lt;script&gt;</a><a href="c/">x y</a>'
-    assert parse_project_names(text, is_json=False) == ["good-name"]
+    text = (
+        '<a href="a/">good-name</a><a href="b/">&lt;script&gt;</a><a href="c/">x y</a>'
+        '<a href="d/"> dir-listing/ </a>'
+    )
+    assert parse_project_names(text, is_json=False) == ["good-name", "dir-listing"]
     doc = json.dumps({"projects": [{"name": "ok"}, {"name": 3}, "str", {"name": "ok"}]})
     assert parse_project_names(doc, is_json=True) == ["ok"]
     with pytest.raises(UpstreamError):
