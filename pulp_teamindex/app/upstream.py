@@ -42,13 +42,14 @@ async def fetch_listing(upstream, normalized_name):
         return []
     text, page_url, is_json = page
     parse = parse_json if is_json else parse_html
-    return parse(text, page_url, normalized_name)
+    # a page of several MB takes a while to parse: not on the event loop every index shares
+    return await asyncio.to_thread(parse, text, page_url, normalized_name)
 
 
 async def fetch_project_names(index_url):
     """Every valid project name an index's root page lists."""
     text, _page_url, is_json = await _get_page(index_url)
-    return parse_project_names(text, is_json)
+    return await asyncio.to_thread(parse_project_names, text, is_json)
 
 
 async def download(url, sha256, destination):
