@@ -17,7 +17,7 @@ setup(
         "djangorestframework",
         "packaging>=24.2",
         "pkginfo>=1.12",
-        "requests",
+        "aiohttp>=3.9",
     ],
     extras_require={
         "cli": ["pulp-cli>=0.41,<0.43", "pulp-glue>=0.41,<0.43"],

@@ -5,8 +5,11 @@ owns that its upstream also offers: the upstream's files are never served for th
 report shows which names an attacker (or a namesake) has published upstream.
 """
 
+import asyncio
+
 from . import upstream
 from .models import ProjectOwner, UploadRefusal, packages_in
+from .upstream_pages import UpstreamError
 
 MAX_REASON = 2000
 
@@ -31,16 +34,23 @@ def owned_names(repository):
 
 
 def shadowed(repository):
-    """[{name, upstream_files}] for owned names the upstream also lists, with any errors."""
+    """[{name, upstream_files}] for owned names the upstream also lists, with any errors. The
+    pages are read at once (within the per-upstream concurrency cap), so an upstream that does
+    not answer costs this request one deadline, not one per name."""
     report, errors = [], []
     if not repository.upstream:
         return report, errors
-    for name in owned_names(repository):
-        try:
-            listed = upstream.fetch_listing(repository.upstream, name)
-        except upstream.UpstreamError as exc:
-            errors.append({"name": name, "error": str(exc)})
-            continue
-        if listed:
+    names = owned_names(repository)
+    for name, listed in zip(names, asyncio.run(_listings(repository.upstream, names)), strict=True):
+        if isinstance(listed, UpstreamError):
+            errors.append({"name": name, "error": str(listed)})
+        elif isinstance(listed, BaseException):
+            raise listed
+        elif listed:
             report.append({"name": name, "upstream_files": sorted(f.filename for f in listed)})
     return report, errors
+
+
+async def _listings(url, names):
+    reads = (upstream.fetch_listing(url, name) for name in names)
+    return await asyncio.gather(*reads, return_exceptions=True)

@@ -11,7 +11,9 @@ it answers without a thread hop, an authentication pass or a database query. Eve
 """
 
 import asyncio
+import logging
 import re
+import time
 from functools import partial
 
 from aiohttp import web
@@ -28,6 +30,9 @@ from .models import METADATA_SUFFIX, PACKAGES_DIR, TeamIndexDistribution
 from .negotiation import choose_content_type
 from .page_cache import MISSING, Cached, PageCache
 from .route_table import Route, RouteTable
+from .upstream_pages import UpstreamError
+
+log = logging.getLogger(__name__)
 
 _core = Handler()
 _pages = PageCache()
@@ -35,10 +40,12 @@ _routes = RouteTable()
 _freshness = Freshness()
 _in_flight = {}  # what `_once` is computing now, by key
 _SIMPLE = SIMPLE_DIR.rstrip("/")
+_PACKAGES = PACKAGES_DIR.rstrip("/")
 _PREFIX = settings.CONTENT_PATH_PREFIX
 _ALIAS = "/" + PYPI_PREFIX  # pulp_python's paths, kept for teams that come from it
 _SIMPLE_PATH = re.compile(r"^(?P<base>.+?)/" + _SIMPLE + r"(?:/(?P<project>[^/]*))?/?$")
 _FILE_PATH = re.compile(r"^(?P<base>.+?)/" + PACKAGES_DIR + r"(?P<filename>[^/]+)$")
+_GATEWAY_ERRORS = {502: web.HTTPBadGateway, 504: web.HTTPGatewayTimeout}
 SOURCE_HEADER = "X-Teamindex-Source"  # local or upstream: why this answer was given
 NOT_ACCEPTABLE = (
     "Ask for application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html "
@@ -77,7 +84,10 @@ def _relative(path):
 
 
 async def simple_api(request):
-    """The full path: find the distribution, check its content guard, remember the route."""
+    """The full path for `<index>/simple/...` and `<index>/packages/<file>`: find the
+    distribution, check its content guard, remember the route. A page or file of a guarded
+    index, or the first one asked of an index, is served here, its upstream read on the event
+    loop; paths of other distributions go to pulpcore's handler."""
     return await _serve(request, others=_core.stream_content)
 
 
@@ -88,41 +98,50 @@ async def pypi_alias(request):
 
 
 async def _serve(request, others):
-    """Serve a team index's page or file; a path of another kind of distribution goes to
-    `others` (pulpcore's handler), or is not found when there is none."""
     path = request.match_info["path"]
     ticket = _routes.ticket()
-    key = ("lookup", request.match_info.get("pulp_domain"), path)
-    distribution, route, rest = await _once(key, _lookup, path)
+    distribution, route, rest = await _looked_up(request, path)
     if not isinstance(distribution, TeamIndexDistribution):
         if others is None:
             raise web.HTTPNotFound(text="No team index is served at this path.\n")
         return await others(request)
     parts = rest.split("/")
-    if parts[0] != _SIMPLE:
+    kind = parts[0]
+    if kind not in (_SIMPLE, _PACKAGES) or (kind == _PACKAGES and route is None):
         return await _core.stream_content(request)
     await sync_to_async(Handler._permit)(request, distribution)
+    if kind == _PACKAGES:
+        _routes.put(route, ticket)
+        response = await _file_response(route, rest[len(PACKAGES_DIR) :])
+        return response if response is not None else await _core.stream_content(request)
     if route is None or len(parts) > 2:
         raise web.HTTPNotFound(text="Not a simple API page of this index.\n")
     _routes.put(route, ticket)
     return await _respond(request, route, parts[1] if len(parts) == 2 else None)
 
 
+async def _looked_up(request, path):
+    key = ("lookup", request.match_info.get("pulp_domain"), path)
+    return await _once(key, sync_to_async(_lookup), path)
+
+
 async def _once(key, func, *args):
-    """`func(*args)` in Django's sync thread, run once for all the requests that need `key` at
-    the same moment: a burst of first requests (after a start, or when a remembered route
-    expires) then costs one database trip, not one each in the thread's queue."""
+    """`await func(*args)`, run once for all the requests that need `key` at the same moment: a
+    burst of first requests (after a start, or when a remembered route expires) then costs one
+    database trip or upstream read, not one each."""
     shared = _in_flight.get(key)
     first = shared is None
     if first:
-        shared = _in_flight[key] = asyncio.ensure_future(sync_to_async(func)(*args))
+        shared = _in_flight[key] = asyncio.ensure_future(func(*args))
         shared.add_done_callback(partial(_landed, key))
     try:
         return await asyncio.shield(shared)
+    except UpstreamError:
+        raise  # the upstream failed just now, for everyone waiting: asking again would wait again
     except Exception:
         if first:
             raise
-        return await sync_to_async(func)(*args)  # an error answer is a response of its own
+        return await func(*args)  # an error answer is a response of its own
 
 
 def _landed(key, future):
@@ -162,23 +181,30 @@ def _route_of(distribution, rel_path):
 
 def _cached(route, kind, name, project):
     """A remembered value for `route`, if still exact: a pinned version never changes; the
-    latest version's values hold until a change touches their project."""
-    if route.pinned:
-        entry = _pages.get((kind, route.version_pk, project, name))
-        return entry.value if entry else None
-    entry = _pages.get((kind, route.repository_pk, project, name))
-    if entry and _freshness.valid(
+    latest version's values hold until a change touches their project; what an upstream said
+    holds until it expires."""
+    owner = route.version_pk if route.pinned else route.repository_pk
+    entry = _pages.get((kind, owner, project, name))
+    if entry is None or (entry.expires is not None and entry.expires <= time.monotonic()):
+        return None
+    if route.pinned or _freshness.valid(
         route.repository_pk, project, entry.rendered_at, route.version_number
     ):
         return entry.value
     return None
 
 
-def _remember(route, kind, name, project, value, epoch):
-    if not _routes.may_remember(epoch):
+def _remember(route, kind, name, project, value, ticket):
+    """Keep `value`, unless a change was reported since `ticket` was taken, or the change feed
+    is down (changes made meanwhile are never reported). What an upstream said is kept for
+    TEAMINDEX_UPSTREAM_TTL seconds only."""
+    if not _routes.trusted:
         return
     owner = route.version_pk if route.pinned else route.repository_pk
-    _pages.put((kind, owner, project, name), Cached(value, route.version_number))
+    expires = None
+    if kind == "page" and value.source == "upstream":
+        expires = time.monotonic() + settings.TEAMINDEX_UPSTREAM_TTL
+    _pages.put((kind, owner, project, name), Cached(value, route.version_number, expires), ticket)
 
 
 async def _respond(request, route, project):
@@ -212,16 +238,14 @@ async def _file_response(route, name):
     except InvalidDistribution:
         raise web.HTTPNotFound() from None
     served = _cached(route, "file", filename, project)
-    epoch = _routes.epoch
     if served is None:
-        try:
-            served = await sync_to_async(served_files.lookup)(route.version_pk, filename)
-        except upstream.UpstreamError as exc:
-            raise web.HTTPBadGateway(text=f"{exc}\n") from exc
+        ticket = _pages.ticket()
+        key = ("file", route.version_pk, route.upstream, filename)
+        served = await _from_upstream_or_not(_once(key, _find_file, route, filename))
         if served is None and route.upstream:
             raise web.HTTPNotFound()  # the upstream may list it later: remember nothing
         served = served or MISSING
-        _remember(route, "file", filename, project, served, epoch)
+        _remember(route, "file", filename, project, served, ticket)
     if served is MISSING:
         raise web.HTTPNotFound()
     if want_metadata:
@@ -238,26 +262,45 @@ async def _file_response(route, name):
     )
 
 
+async def _find_file(route, filename):
+    served = await sync_to_async(served_files.lookup)(route.version_pk, filename, route.upstream)
+    if isinstance(served, served_files.ToFetch):
+        return await served_files.fetch(served)
+    return served
+
+
 async def _page_for(route, project, content_type):
     name = (project, content_type)
     page = _cached(route, "page", name, project)
-    epoch = _routes.epoch
     if page is None:
-        try:
-            page = await _once(
-                ("page", route.version_pk, route.upstream, *name),
-                simple_pages.render,
-                route.version_pk,
-                project,
-                content_type,
-                route.upstream,
-            )
-        except upstream.UpstreamError as exc:
-            raise web.HTTPBadGateway(text=f"{exc}\n") from exc
-        _remember(route, "page", name, project, page, epoch)
+        ticket = _pages.ticket()
+        key = ("page", route.version_pk, route.upstream, *name)
+        page = await _from_upstream_or_not(_once(key, _render, route, project, content_type))
+        _remember(route, "page", name, project, page, ticket)
     if page.missing:
         raise web.HTTPNotFound(text=f"No project named {project!r} in this index.\n")
     return page
+
+
+async def _render(route, project, content_type):
+    page = await sync_to_async(simple_pages.render)(
+        route.version_pk, project, content_type, route.upstream
+    )
+    if isinstance(page, simple_pages.AskUpstream):
+        listed = await upstream.fetch_listing(page.url, project)
+        page = await sync_to_async(simple_pages.upstream_detail)(
+            page.repository_pk, project, listed, content_type
+        )
+    return page
+
+
+async def _from_upstream_or_not(work):
+    """`await work`, an upstream's failure answered as a 502 or 504 that says what failed."""
+    try:
+        return await work
+    except UpstreamError as exc:
+        log.warning("pulp_teamindex upstream failure: %s", exc)
+        raise _GATEWAY_ERRORS[exc.status](text=f"Upstream index failed: {exc}\n") from None
 
 
 def _changed(payload):
@@ -299,6 +342,7 @@ app.add_routes(
     [
         web.get(_PREFIX + _DOMAIN + r"{path:.+/" + _SIMPLE + r"(?:/[^/]*)?/?}", simple_api),
         web.get(_ALIAS + _DOMAIN + "{path:.+}", pypi_alias),
+        web.get(_PREFIX + _DOMAIN + r"{path:.+/" + PACKAGES_DIR + r"[^/]+}", simple_api),
     ]
 )
 app.middlewares.insert(0, serve_from_memory)

@@ -5,6 +5,7 @@ and one new version.
 Every file is validated exactly as an upload is; refused files are reported, never stored.
 """
 
+import asyncio
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -16,6 +17,7 @@ from . import upstream
 from .batch_store import BulkImport
 from .distfiles import normalize_name
 from .models import PackageFile, TeamIndexRepository
+from .upstream_pages import UpstreamError
 
 SUFFIXES = (".whl", ".tar.gz")
 BATCH_SIZE = 500  # files stored per transaction
@@ -57,7 +59,7 @@ def import_index(repository_pk, url):
     downloaded from the URL its page gives, checked against the sha256 it lists, and then
     validated like an upload."""
     bulk = BulkImport(TeamIndexRepository.objects.get(pk=repository_pk))
-    names = upstream.fetch_project_names(url)
+    names = asyncio.run(upstream.fetch_project_names(url))
     with ProgressReport(
         message="Importing projects from an index", code="import.projects", total=len(names)
     ) as progress:
@@ -74,8 +76,8 @@ def _listings(url, names, bulk):
 
     def listing(name):
         try:
-            return upstream.fetch_listing(url, normalize_name(name))
-        except upstream.UpstreamError as exc:
+            return asyncio.run(upstream.fetch_listing(url, normalize_name(name)))
+        except UpstreamError as exc:
             bulk.refuse(name, exc)
             return []
 
@@ -101,8 +103,8 @@ def _download(listed, bulk):
 def _fetch(item, target):
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        upstream.download(item.url, item.sha256, target)
-    except upstream.UpstreamError as exc:
+        asyncio.run(upstream.download(item.url, item.sha256, target))
+    except UpstreamError as exc:
         return exc
     return None
 

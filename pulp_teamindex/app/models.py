@@ -4,7 +4,7 @@ distribution. Logic beyond what pulpcore's hooks require lives in plain modules.
 import re
 from logging import getLogger
 
-from aiohttp.web import FileResponse, HTTPBadGateway, HTTPNotFound, Response
+from aiohttp.web import HTTPNotFound, Response
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
@@ -254,29 +254,13 @@ class TeamIndexDistribution(Distribution, AutoAddObjPermsMixin):
         if version is None or "/" in filename:
             raise HTTPNotFound()
         package = packages_in(version).filter(filename=filename).first()
-        if package is None:
-            return _from_upstream(version, filename, want_metadata)
+        if package is None:  # an upstream's files are served by content.simple_api, never here
+            raise HTTPNotFound()
         if want_metadata:
             if not package.metadata_sha256:
                 raise HTTPNotFound()
             return Response(body=bytes(package.metadata), content_type="text/plain")
         return package.contentartifact_set.select_related("artifact", "artifact__pulp_domain").get()
-
-
-def _from_upstream(version, filename, want_metadata):
-    from .served_files import from_upstream  # imports this module
-    from .upstream import UpstreamError
-
-    try:
-        served = from_upstream(version.repository_id, filename)
-    except UpstreamError as exc:
-        raise HTTPBadGateway(text=f"{exc}\n") from exc
-    if served is None or want_metadata:
-        raise HTTPNotFound()
-    return FileResponse(
-        served.path,
-        headers={"Content-Type": "application/octet-stream", "X-Teamindex-Source": served.source},
-    )
 
 
 class PublishToken(BaseModel):

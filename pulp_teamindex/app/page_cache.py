@@ -12,7 +12,6 @@ class Page:
     body: bytes
     etag: str
     missing: bool = False  # a cached 404
-    expires: float = 0.0  # time.monotonic() deadline; 0: valid as long as its version
     source: str = "local"  # "upstream" when the files come from the index's upstream
 
     @property
@@ -22,10 +21,12 @@ class Page:
 
 @dataclass(frozen=True)
 class Cached:
-    """A cached value and the version number it was computed at."""
+    """A cached value, the version number it was computed at, and for what comes from an
+    upstream (which may change at any time) the time.monotonic() after which it is stale."""
 
     value: object
     rendered_at: int
+    expires: float | None = None  # None: valid as long as its version
 
     @property
     def cost(self):
@@ -41,6 +42,7 @@ class PageCache:
     def __init__(self, max_bytes=MAX_CACHED_BYTES):
         self._pages = OrderedDict()
         self._max_bytes = max_bytes
+        self._generation = 0  # how many times values were forgotten
         self.size = 0
 
     def get(self, key):
@@ -49,7 +51,14 @@ class PageCache:
             self._pages.move_to_end(key)
         return page
 
-    def put(self, key, page):
+    def ticket(self):
+        """Take one before computing a value and hand it to `put`: a value computed from what
+        was true before a change was reported is then not kept after it."""
+        return self._generation
+
+    def put(self, key, page, ticket=None):
+        if ticket is not None and ticket != self._generation:
+            return
         if (old := self._pages.pop(key, None)) is not None:
             self.size -= old.cost
         self._pages[key] = page
@@ -62,7 +71,9 @@ class PageCache:
         """Forget every value cached for `project` (keys are (kind, owner, project, name))."""
         for key in [k for k in self._pages if k[2] == project]:
             self.size -= self._pages.pop(key).cost
+        self._generation += 1
 
     def clear(self):
         self._pages.clear()
         self.size = 0
+        self._generation += 1

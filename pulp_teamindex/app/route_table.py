@@ -28,7 +28,6 @@ class RouteTable:
         self._ttl = ttl
         self._clock = clock
         self._generation = 0  # how many times memory was emptied
-        self.epoch = 0  # how many times the change feed was lost or (re)connected
         self.trusted = False
 
     def get(self, path):
@@ -59,16 +58,8 @@ class RouteTable:
 
     def connected(self):
         self.clear()
-        self.epoch += 1
         self.trusted = True
 
     def lost(self):
         self.trusted = False
-        self.epoch += 1
         self.clear()
-
-    def may_remember(self, epoch):
-        """Whether a value computed since `epoch` (read before the database work) may be kept:
-        only while the feed is trusted and was neither lost nor reconnected meanwhile, since
-        changes made while it was down were never reported."""
-        return self.trusted and epoch == self.epoch

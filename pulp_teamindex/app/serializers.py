@@ -35,6 +35,7 @@ from .models import (
     Yank,
 )
 from .ownership import NameTaken, claim
+from .upstream_pages import absolute_url, redact
 
 
 class PackageFileSerializer(SingleArtifactContentUploadSerializer):
@@ -169,6 +170,14 @@ class YankContentSerializer(NoArtifactContentSerializer):
         model = Yank
 
 
+class UpstreamURLField(serializers.CharField):
+    """An upstream's URL, written whole and shown with its credentials redacted: whoever may
+    read an index may not read the password it uses upstream."""
+
+    def to_representation(self, value):
+        return redact(super().to_representation(value))
+
+
 class TeamIndexRepositorySerializer(RepositorySerializer):
     """A team index. Creating one also creates the distribution that serves it (base path =
     name, unless given), so one call gives a working index; `publisher` names the one account
@@ -188,13 +197,15 @@ class TeamIndexRepositorySerializer(RepositorySerializer):
         required=False,
         help_text=_("Base path of the index's distribution; defaults to the index name."),
     )
-    upstream = serializers.CharField(
+    upstream = UpstreamURLField(
         required=False,
         allow_null=True,
         allow_blank=True,
         help_text=_(
             "Simple API URL of an upstream index (PyPI, another index). Projects that no index "
-            "here owns, and that this index lacks, are served from it through a verified cache."
+            "here owns, and that this index lacks, are served from it through a verified cache. "
+            "Credentials in the URL are never shown: reads show them as ****, and writing the "
+            "shown value back keeps them."
         ),
     )
     distribute = serializers.BooleanField(
@@ -259,16 +270,26 @@ class TeamIndexRepositorySerializer(RepositorySerializer):
         return repository
 
     def validate_upstream(self, value):
-        if value and not value.startswith(("http://", "https://")):
+        if not value:
+            return None
+        current = self.instance.upstream if self.instance is not None else None
+        if current and value == redact(current):
+            return current  # the URL as shown, sent back unchanged
+        if absolute_url(value, value) != value:
             raise serializers.ValidationError(_("Give the upstream's simple API URL (http[s])."))
-        return value or None
+        return value
 
     def update(self, instance, validated_data):
+        """A changed (or removed) upstream forgets what the old one listed and fetched, and
+        every content app forgets its pages: nothing of the old upstream is served after."""
         validated_data.pop("base_path", None)
         validated_data.pop("distribute", None)
-        repository = super().update(instance, validated_data)
-        if "upstream" in validated_data:
-            notify_changed(FLUSH)
+        previous = instance.upstream
+        with transaction.atomic():
+            repository = super().update(instance, validated_data)
+            if repository.upstream != previous:
+                repository.upstream_files.all().delete()
+                notify_changed(FLUSH)
         return repository
 
     class Meta:

@@ -1,14 +1,15 @@
 """What the content app needs to serve a file of a version from memory: where its bytes lie
 on local storage, and its PEP 658 metadata. Like pages, this never changes for a version."""
 
+import asyncio
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from pulpcore.plugin.files import PulpTemporaryUploadedFile
-from pulpcore.plugin.models import Artifact, RepositoryVersion
-from pulpcore.plugin.util import get_domain_pk
+from pulpcore.plugin.models import RepositoryVersion
 
 from . import upstream
 from .distfiles import parse_filename
@@ -28,12 +29,13 @@ class ServedFile:
         return len(self.metadata or b"") + len(self.path or "") + 200
 
 
-def lookup(version_pk, filename):
-    """The file `filename` of a version (or fetched from its index's upstream), or None."""
+def lookup(version_pk, filename, upstream_allowed):
+    """The file `filename` of a version, None, or (when the index may serve it from its
+    upstream and has not fetched it yet) the `ToFetch` that `fetch` completes."""
     version = RepositoryVersion.objects.get(pk=version_pk)
     package = packages_in(version).filter(filename=filename).first()
     if package is None:
-        return from_upstream(version.repository_id, filename)
+        return from_upstream(version.repository_id, filename) if upstream_allowed else None
     content_artifact = package.contentartifact_set.select_related("artifact").first()
     path = None
     if content_artifact is not None and content_artifact.artifact is not None:
@@ -46,9 +48,19 @@ def lookup(version_pk, filename):
     )
 
 
+@dataclass(frozen=True)
+class ToFetch:
+    """An upstream file listed but not fetched yet: the URL and digest its listing recorded."""
+
+    record_pk: object
+    filename: str
+    url: str
+    sha256: str
+
+
 def from_upstream(repository_pk, filename):
-    """A file an upstream listed for a project nobody here owns: fetched once from the URL the
-    upstream listed, checked against the digest it listed, then kept as an artifact."""
+    """A file the index's upstream listed for a project nobody here owns: served if this index
+    already fetched it, else to fetch from the URL the upstream listed."""
     record = (
         UpstreamFile.objects.filter(repository_id=repository_pk, filename=filename)
         .select_related("artifact")
@@ -57,20 +69,28 @@ def from_upstream(repository_pk, filename):
     if record is None or owned_anywhere(parse_filename(filename)[1]):
         return None
     if record.artifact is None:
-        record.artifact = _fetch(record)
-        record.save(update_fields=["artifact"])
+        return ToFetch(record.pk, filename, record.url, record.sha256)
     return ServedFile(path=record.artifact.file.path, metadata=None, source="upstream")
 
 
-def _fetch(record):
-    existing = Artifact.objects.filter(sha256=record.sha256, pulp_domain_id=get_domain_pk())
-    if found := existing.first():
-        return found
+async def fetch(wanted):
+    """Download `wanted` from its upstream and keep it; only the last step, saving the artifact,
+    runs on the database thread.
+
+    The bytes always come from the upstream and must match the listed digest: an existing
+    artifact with that digest (say, another index's private file) is never served in their
+    place, since a digest is no proof that the upstream has the bytes. Once they are proven,
+    storage may share the artifact holding the same bytes.
+    """
     with tempfile.TemporaryDirectory(dir=settings.WORKING_DIRECTORY) as scratch:
-        path = Path(scratch) / record.filename
-        upstream.download(record.url, record.sha256, path)
+        path = Path(scratch) / wanted.filename
+        await upstream.download(wanted.url, wanted.sha256, path)
         with open(path, "rb") as handle:
-            return store_artifact(
-                PulpTemporaryUploadedFile.from_file(handle),
-                expected_digests={"sha256": record.sha256},
-            )
+            upload = await asyncio.to_thread(PulpTemporaryUploadedFile.from_file, handle)
+            return await sync_to_async(_keep)(wanted, upload)
+
+
+def _keep(wanted, upload):
+    artifact = store_artifact(upload, expected_digests={"sha256": wanted.sha256})
+    UpstreamFile.objects.filter(pk=wanted.record_pk).update(artifact=artifact)
+    return ServedFile(path=artifact.file.path, metadata=None, source="upstream")

@@ -26,6 +26,19 @@ TEAMINDEX_API_ORIGIN = None
 # Ignored when pulp_python is installed: the paths are then its own.
 TEAMINDEX_PYPI_PATHS = True
 
+# Upstream indexes (a repository's `upstream`). Seconds a project page fetch may take in all,
+# and the longest an upstream may stall while sending a file.
+TEAMINDEX_UPSTREAM_TIMEOUT = 5.0
+# Seconds a file download from an upstream may take in all.
+TEAMINDEX_UPSTREAM_FILE_TIMEOUT = 300.0
+# Largest upstream page, and largest upstream file, in bytes.
+TEAMINDEX_UPSTREAM_MAX_PAGE_SIZE = 10 * 1024 * 1024
+TEAMINDEX_UPSTREAM_MAX_FILE_SIZE = 1024 * 1024 * 1024
+# Requests one process sends to one upstream host at once; more wait (within their deadline).
+TEAMINDEX_UPSTREAM_CONCURRENCY = 4
+# Seconds an upstream project page is served from memory before it is read again.
+TEAMINDEX_UPSTREAM_TTL = 300.0
+
 DRF_ACCESS_POLICY = {
     "dynaconf_merge_unique": True,
     "reusable_conditions": ["pulp_teamindex.app.global_access_conditions"],

@@ -2,22 +2,24 @@
 
 A repository version never changes once complete, so a page rendered for it is valid for as
 long as the version exists: pages are cached by (version, project, format) and an upload, which
-makes a new version, costs only the pages that are asked for afterwards.
+makes a new version, costs only the pages that are asked for afterwards. A page read from an
+index's upstream is the exception: the content app keeps it for TEAMINDEX_UPSTREAM_TTL only.
 """
 
 import hashlib
-import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pulpcore.plugin.models import RepositoryVersion
 
-from . import simple_render, upstream
+from . import simple_render
 from .distfiles import InvalidDistribution, parse_filename
 from .models import PACKAGES_DIR, UpstreamFile, Yank, members_of, packages_in
 from .ownership import owned_anywhere
 from .page_cache import MISSING, Page
 
 UPSTREAM_TIME = datetime.fromtimestamp(0, UTC)  # upstream pages do not all say; epoch marks it
+UPSTREAM_MISSING = Page(body=b"", etag="", missing=True, source="upstream")
 _FILE_FIELDS = (
     "filename",
     "name",
@@ -30,12 +32,19 @@ _FILE_FIELDS = (
 )
 
 
-UPSTREAM_TTL = 300.0
+@dataclass(frozen=True)
+class AskUpstream:
+    """`render`'s answer when the page must come from the index's upstream: the caller reads
+    the upstream (asynchronously, off the database thread) and calls `upstream_detail`."""
+
+    repository_pk: object
+    url: str
 
 
 def render(version_pk, project, content_type, upstream_allowed=True):
-    """The page for `project` (the project list when None) of a version, or MISSING. A project
-    with no file here, that no index owns, comes from the index's upstream if it has one."""
+    """The page for `project` (the project list when None) of a version, MISSING, or
+    AskUpstream for a project with no file here, that no index owns, when the index has an
+    upstream."""
     version = RepositoryVersion.objects.select_related("repository").get(pk=version_pk)
     if project is None:
         return project_list(version, content_type)
@@ -43,42 +52,55 @@ def render(version_pk, project, content_type, upstream_allowed=True):
     if page is None:
         repository = version.repository.cast()
         if upstream_allowed and repository.upstream and not owned_anywhere(project):
-            return upstream_detail(repository, project, content_type)
+            return AskUpstream(repository.pk, repository.upstream)
     return page or MISSING
 
 
-def upstream_detail(repository, project, content_type):
-    """The upstream's files for `project`, linked to this index's own `packages/` path and
-    remembered with the digest the upstream listed."""
-    expires = time.monotonic() + UPSTREAM_TTL
-    listed = upstream.fetch_listing(repository.upstream, project)
-    if not listed:
-        return Page(body=b"", etag="", missing=True, expires=expires)
-    entries = []
-    for item in listed:
-        record, _ = UpstreamFile.objects.get_or_create(
-            repository=repository,
+def upstream_detail(repository_pk, project, listed, content_type):
+    """The page of the upstream's files for `project`, linked to this index's own `packages/`
+    path. Each filename is remembered with the digest first listed for it, which the page
+    shows and a download must match: an upstream cannot swap a file's bytes later."""
+    if not listed or owned_anywhere(project):  # a name may have gained an owner meanwhile
+        return UPSTREAM_MISSING
+    digests = _remember_digests(repository_pk, listed)
+    entries = [
+        simple_render.FileEntry(
             filename=item.filename,
-            defaults={"url": item.url, "sha256": item.sha256},
-        )  # a filename keeps the digest first seen: an upstream cannot swap its bytes
-        entries.append(
-            simple_render.FileEntry(
-                filename=item.filename,
-                url=f"../../{PACKAGES_DIR}{item.filename}",
-                sha256=record.sha256,
-                requires_python=item.requires_python,
-                size=item.size,
-                upload_time=UPSTREAM_TIME,
-                version=_version_of(item.filename),
-                yanked=item.yanked,
-            )
+            url=f"../../{PACKAGES_DIR}{item.filename}",
+            sha256=digests[item.filename],
+            requires_python=item.requires_python,
+            size=item.size,
+            upload_time=UPSTREAM_TIME,
+            version=_version_of(item.filename),
+            yanked=item.yanked,
         )
+        for item in listed
+    ]
     if content_type == simple_render.JSON_TYPE:
         text = simple_render.project_page_json(project, entries)
     else:
         text = simple_render.project_page_html(project, entries)
     page = _page(text)
-    return Page(body=page.body, etag=page.etag, expires=expires, source="upstream")
+    return Page(body=page.body, etag=page.etag, source="upstream")
+
+
+def _remember_digests(repository_pk, listed):
+    """{filename: digest} for the listed files, recording the ones not seen before (three
+    queries, whatever the number of files)."""
+    names = [item.filename for item in listed]
+    known = UpstreamFile.objects.filter(repository_id=repository_pk, filename__in=names)
+    seen = set(known.values_list("filename", flat=True))
+    UpstreamFile.objects.bulk_create(
+        [
+            UpstreamFile(
+                repository_id=repository_pk, filename=i.filename, url=i.url, sha256=i.sha256
+            )
+            for i in listed
+            if i.filename not in seen
+        ],
+        ignore_conflicts=True,  # a concurrent reader recorded it first: its digest stands
+    )
+    return dict(known.values_list("filename", "sha256"))
 
 
 def _version_of(filename):

@@ -2,7 +2,8 @@
 
 Pure functions over `FileEntry` tuples: the content app decides which files a page shows and
 caches the bytes; this module only turns them into the exact documents pip and uv parse.
-Everything taken from an upload is HTML-escaped, because metadata is attacker-controlled.
+Every value is HTML-escaped, because metadata from an upload and everything an upstream sends
+are attacker-controlled (upstream values are also validated before they get here).
 """
 
 import json
@@ -74,13 +75,13 @@ def project_list_json(projects):
 
 
 def _file_anchor(entry):
-    attrs = [f'href="{escape(entry.url)}#sha256={entry.sha256}"']
+    attrs = [f'href="{escape(entry.url)}#sha256={escape(entry.sha256)}"']
     if entry.requires_python:
         attrs.append(f'data-requires-python="{escape(entry.requires_python)}"')
     if entry.yanked is not None:
         attrs.append(f'data-yanked="{escape(entry.yanked)}"' if entry.yanked else "data-yanked")
     if entry.metadata_sha256:
-        digest = f"sha256={entry.metadata_sha256}"
+        digest = f"sha256={escape(entry.metadata_sha256)}"
         attrs.append(f'data-core-metadata="{digest}"')
         attrs.append(f'data-dist-info-metadata="{digest}"')
     return f"<a {' '.join(attrs)}>{escape(entry.filename)}</a><br>"

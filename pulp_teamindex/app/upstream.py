@@ -1,165 +1,152 @@
-"""Read an upstream simple index (PEP 691 JSON, or PEP 503 HTML) for one project, and fetch
-one of the files it listed, checking the digest it listed.
+"""Read an upstream simple index (PEP 691 JSON, or PEP 503 HTML) and fetch the files it lists.
 
-Only files the upstream lists with a sha256 are offered: a file that cannot be verified is
-never served. URLs come from the upstream's page, resolved against that page, never from a
-client's request.
+Upstream I/O is asynchronous (aiohttp, on the content app's event loop) and never runs on the
+thread Django's database work shares, so a slow upstream cannot hold up another index. Every
+fetch is bounded: a total deadline (TEAMINDEX_UPSTREAM_TIMEOUT for a page,
+TEAMINDEX_UPSTREAM_FILE_TIMEOUT for a file, which may also stall no longer than the page
+deadline), a size cap (TEAMINDEX_UPSTREAM_MAX_PAGE_SIZE, TEAMINDEX_UPSTREAM_MAX_FILE_SIZE),
+and at most TEAMINDEX_UPSTREAM_CONCURRENCY requests at once to one upstream host from one
+process. A misbehaving upstream thus costs its own requests a bounded wait and a 502 or 504.
+
+Tasks and API views, which have no event loop, call these through `asyncio.run`.
 """
 
+import asyncio
 import hashlib
-import json
-from dataclasses import dataclass
-from html.parser import HTMLParser
-from urllib.parse import urldefrag, urljoin
+import weakref
+from urllib.parse import urlsplit
 
-import requests
+import aiohttp
+from django.conf import settings
 
-from .distfiles import InvalidDistribution, check_bare_filename
+from .upstream_pages import UpstreamError, parse_html, parse_json, parse_project_names, redact
 
 ACCEPT = (
     "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.1, "
     "text/html;q=0.01"
 )
-TIMEOUT = 10
-MAX_FILE_BYTES = 1024 * 1024 * 1024
+CHUNK = 256 * 1024
 
-
-class UpstreamError(Exception):
-    """The upstream could not be read or sent something other than it listed."""
-
-
-@dataclass(frozen=True)
-class Listed:
-    filename: str
-    url: str
-    sha256: str
-    requires_python: str = ""
-    yanked: str | None = None
-    size: int = 0
+# Per event loop (a semaphore belongs to one), per upstream host: the requests allowed at once.
+_slots = weakref.WeakKeyDictionary()
 
 
 def project_url(upstream, normalized_name):
     return upstream.rstrip("/") + "/" + normalized_name + "/"
 
 
-def fetch_listing(upstream, normalized_name):
-    """The files the upstream lists for a project ([] when it has no such project)."""
-    url = project_url(upstream, normalized_name)
-    try:
-        response = requests.get(url, headers={"Accept": ACCEPT}, timeout=TIMEOUT)
-    except requests.RequestException as exc:
-        raise UpstreamError(f"upstream unreachable: {exc}") from exc
-    if response.status_code == 404:
+async def fetch_listing(upstream, normalized_name):
+    """The valid files the upstream lists for a project ([] when it has no such project)."""
+    page = await _get_page(project_url(upstream, normalized_name), missing_ok=True)
+    if page is None:
         return []
-    if response.status_code != 200:
-        raise UpstreamError(f"upstream answered {response.status_code} for {url}")
-    if "json" in response.headers.get("Content-Type", ""):
-        return parse_json(response.text, response.url)
-    return parse_html(response.text, response.url)
+    text, page_url, is_json = page
+    parse = parse_json if is_json else parse_html
+    # a page of several MB takes a while to parse: not on the event loop every index shares
+    return await asyncio.to_thread(parse, text, page_url, normalized_name)
 
 
-def fetch_project_names(index_url):
-    """Every project name an index's root page lists (PEP 691 JSON or PEP 503 HTML)."""
-    try:
-        response = requests.get(index_url, headers={"Accept": ACCEPT}, timeout=TIMEOUT)
-    except requests.RequestException as exc:
-        raise UpstreamError(f"index unreachable: {exc}") from exc
-    if response.status_code != 200:
-        raise UpstreamError(f"index answered {response.status_code} for {index_url}")
-    if "json" in response.headers.get("Content-Type", ""):
-        try:
-            return [p["name"] for p in json.loads(response.text)["projects"]]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise UpstreamError("index sent an unreadable JSON project list") from exc
-    parser = _Anchors()
-    parser.feed(response.text)
-    return [label.strip() for _attrs, label in parser.anchors if label.strip()]
+async def fetch_project_names(index_url):
+    """Every valid project name an index's root page lists."""
+    text, _page_url, is_json = await _get_page(index_url)
+    return await asyncio.to_thread(parse_project_names, text, is_json)
 
 
-def parse_json(text, page_url):
-    try:
-        files = json.loads(text)["files"]
-    except (ValueError, KeyError, TypeError) as exc:
-        raise UpstreamError("upstream sent an unreadable JSON page") from exc
-    listed = []
-    for item in files:
-        yanked = item.get("yanked", False)
-        entry = _listed(
-            item.get("filename", ""),
-            urljoin(page_url, item.get("url", "")),
-            (item.get("hashes") or {}).get("sha256", ""),
-            item.get("requires-python") or "",
-            (yanked if isinstance(yanked, str) else "") if yanked else None,
-            item.get("size") or 0,
-        )
-        if entry:
-            listed.append(entry)
-    return listed
-
-
-def parse_html(text, page_url):
-    parser = _Anchors()
-    parser.feed(text)
-    listed = []
-    for attrs, label in parser.anchors:
-        url, fragment = urldefrag(urljoin(page_url, attrs.get("href") or ""))
-        sha256 = fragment[len("sha256=") :] if fragment.startswith("sha256=") else ""
-        yanked = attrs["data-yanked"] or "" if "data-yanked" in attrs else None
-        entry = _listed(label.strip(), url, sha256, attrs.get("data-requires-python") or "", yanked)
-        if entry:
-            listed.append(entry)
-    return listed
-
-
-def _listed(filename, url, sha256, requires_python, yanked, size=0):
-    try:
-        check_bare_filename(filename)
-    except InvalidDistribution:
-        return None
-    sha256 = sha256.lower()
-    if not filename.endswith((".whl", ".tar.gz")) or len(sha256) != 64:
-        return None
-    if not url.startswith(("http://", "https://")):
-        return None
-    return Listed(filename, url, sha256, requires_python, yanked, int(size or 0))
-
-
-class _Anchors(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.anchors = []
-        self._open = None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "a":
-            self._open = (dict(attrs), [])
-
-    def handle_data(self, data):
-        if self._open:
-            self._open[1].append(data)
-
-    def handle_endtag(self, tag):
-        if tag == "a" and self._open:
-            self.anchors.append((self._open[0], "".join(self._open[1])))
-            self._open = None
-
-
-def download(url, sha256, destination):
+async def download(url, sha256, destination):
     """Fetch `url` into `destination`, refusing anything but the listed bytes."""
+    limit = settings.TEAMINDEX_UPSTREAM_MAX_FILE_SIZE
     hasher = hashlib.sha256()
-    size = 0
-    try:
-        with requests.get(url, stream=True, timeout=TIMEOUT) as response:
-            if response.status_code != 200:
-                raise UpstreamError(f"upstream answered {response.status_code} for {url}")
-            with open(destination, "wb") as out:
-                for chunk in response.iter_content(1024 * 1024):
-                    size += len(chunk)
-                    if size > MAX_FILE_BYTES:
-                        raise UpstreamError(f"{url} is larger than {MAX_FILE_BYTES} bytes")
-                    hasher.update(chunk)
-                    out.write(chunk)
-    except requests.RequestException as exc:
-        raise UpstreamError(f"upstream unreachable: {exc}") from exc
+
+    async def save(response):
+        _check_status(response, url)
+        with open(destination, "wb") as out:
+            async for chunk in _body(response, url, limit):
+                hasher.update(chunk)
+                await asyncio.to_thread(out.write, chunk)
+
+    await _bounded(url, settings.TEAMINDEX_UPSTREAM_FILE_TIMEOUT, save)
     if hasher.hexdigest() != sha256:
-        raise UpstreamError(f"{url} does not have the sha256 the upstream listed; refused")
+        raise UpstreamError(f"{redact(url)} does not have the sha256 the upstream listed; refused")
+
+
+async def _get_page(url, missing_ok=False):
+    """(text, its URL, is JSON) of the page at `url`; None for a 404 when `missing_ok`."""
+
+    async def read(response):
+        if missing_ok and response.status == 404:
+            return None
+        _check_status(response, url)
+        body = b"".join(
+            [c async for c in _body(response, url, settings.TEAMINDEX_UPSTREAM_MAX_PAGE_SIZE)]
+        )
+        try:
+            text = body.decode(response.charset or "utf-8", errors="replace")
+        except LookupError:  # a charset Python does not know
+            text = body.decode("utf-8", errors="replace")
+        # aiohttp's response.url drops credentials: keep the URL asked for, so that relative
+        # file URLs reach the same upstream with them, unless the page was redirected
+        page_url = str(response.url) if response.history else url
+        return text, page_url, "json" in response.content_type
+
+    return await _bounded(url, settings.TEAMINDEX_UPSTREAM_TIMEOUT, read, {"Accept": ACCEPT})
+
+
+async def _bounded(url, deadline, read, headers=None):
+    """`await read(response)` for GET `url`, all of it (waiting for a slot included) within
+    `deadline` seconds; any failure is an UpstreamError that names the URL without secrets."""
+    stall = settings.TEAMINDEX_UPSTREAM_TIMEOUT
+    timeout = aiohttp.ClientTimeout(total=None, sock_connect=stall, sock_read=stall)
+    headers = {**(headers or {}), "Accept-Encoding": "identity"}
+    try:
+        async with (
+            asyncio.timeout(deadline),
+            _slot(url),
+            aiohttp.ClientSession(
+                timeout=timeout,
+                auto_decompress=False,
+                trust_env=True,  # HTTP(S)_PROXY and NO_PROXY apply, as they did with requests
+            ) as session,
+            session.get(url, headers=headers, max_redirects=5) as response,
+        ):
+            if response.headers.get("Content-Encoding", "identity") != "identity":
+                raise UpstreamError(f"{redact(url)} answered with an encoded body")
+            return await read(response)
+    except aiohttp.ServerTimeoutError:  # before TimeoutError, which it also is
+        raise UpstreamError(
+            f"the upstream stalled for over {stall:g} s ({redact(url)})", status=504
+        ) from None
+    except TimeoutError:
+        raise UpstreamError(
+            f"the upstream did not answer in time ({redact(url)}, limit {deadline:g} s)",
+            status=504,
+        ) from None
+    except (aiohttp.ClientError, ValueError, OSError) as exc:
+        raise UpstreamError(
+            f"the upstream could not be read ({redact(url)}: {type(exc).__name__})"
+        ) from None
+
+
+def _slot(url):
+    per_loop = _slots.setdefault(asyncio.get_running_loop(), {})
+    parts = urlsplit(url)
+    key = (parts.scheme, parts.hostname, parts.port)
+    if key not in per_loop:
+        per_loop[key] = asyncio.Semaphore(settings.TEAMINDEX_UPSTREAM_CONCURRENCY)
+    return per_loop[key]
+
+
+def _check_status(response, url):
+    if response.status != 200:
+        raise UpstreamError(f"the upstream answered HTTP {response.status} for {redact(url)}")
+
+
+async def _body(response, url, limit):
+    """The body in chunks, refused as soon as it is known to pass `limit` bytes."""
+    if (response.content_length or 0) > limit:
+        raise UpstreamError(f"{redact(url)} is larger than {limit} bytes; refused")
+    size = 0
+    async for chunk in response.content.iter_chunked(CHUNK):
+        size += len(chunk)
+        if size > limit:
+            raise UpstreamError(f"{redact(url)} is larger than {limit} bytes; refused")
+        yield chunk

@@ -56,6 +56,7 @@ from .serializers import (
     TeamIndexRepositorySerializer,
     YankContentSerializer,
 )
+from .upstream_pages import redact
 
 
 class PackageFileFilter(ContentFilter):
@@ -269,7 +270,8 @@ class TeamIndexRepositoryViewSet(RepositoryViewSet, ModifyRepositoryActionMixin,
     def shadowed(self, request, pk, **kwargs):
         repository = self.get_object()
         names, errors = audit.shadowed(repository)
-        return Response({"upstream": repository.upstream, "shadowed": names, "errors": errors})
+        upstream = redact(repository.upstream) if repository.upstream else None
+        return Response({"upstream": upstream, "shadowed": names, "errors": errors})
 
     @extend_schema(description="The latest refused uploads, newest first, with who and why.")
     @action(detail=True, methods=["get"], serializer_class=None)

@@ -20,6 +20,14 @@ BIN = Path(sys.executable).parent
 API = "/pulp/api/v3/"
 CLI_CACHE = tempfile.mkdtemp(prefix="teamindex-cli-cache-")
 MAX_UPLOAD = 2 * 1024 * 1024  # the test stack's upload limit: small, so it is testable
+# The test stack's upstream limits: small, so that hostile upstreams are quick to test.
+UPSTREAM_LIMITS = {
+    "TEAMINDEX_UPSTREAM_TIMEOUT": 1.5,
+    "TEAMINDEX_UPSTREAM_FILE_TIMEOUT": 4.0,
+    "TEAMINDEX_UPSTREAM_MAX_PAGE_SIZE": 1024 * 1024,
+    "TEAMINDEX_UPSTREAM_MAX_FILE_SIZE": 1024 * 1024,
+    "TEAMINDEX_UPSTREAM_TTL": 2.0,
+}
 
 
 class Client:

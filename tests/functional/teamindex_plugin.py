@@ -17,13 +17,13 @@ from functools import partial
 import pytest
 from distgen import corpus as make_corpus
 from distgen import wheel
-from helpers import MAX_UPLOAD, account, devstack, make_index
+from helpers import MAX_UPLOAD, UPSTREAM_LIMITS, account, devstack, make_index
 
 
 @pytest.fixture(scope="session")
 def pulp():
     """Start a disposable stack for the session and tear it down afterwards."""
-    stack = devstack.throwaway("test", TEAMINDEX_MAX_UPLOAD_SIZE=MAX_UPLOAD)
+    stack = devstack.throwaway("test", TEAMINDEX_MAX_UPLOAD_SIZE=MAX_UPLOAD, **UPSTREAM_LIMITS)
     stack.extra_settings["ALLOWED_IMPORT_PATHS"] = [str(stack.state_dir / "imports")]
     try:
         devstack.start(stack)

@@ -32,3 +32,17 @@ def test_drop_project_forgets_only_that_project():
     assert cache.get(("page", "r1", "b", ("b", "html"))) is not None
     assert cache.get(("page", "r1", "a", ("a", "html"))) is None
     assert cache.size == 210
+
+
+def test_a_value_computed_before_a_change_is_not_kept_after_it():
+    cache = PageCache()
+    before_clear = cache.ticket()
+    cache.clear()
+    cache.put("a", page(10), before_clear)
+    assert cache.get("a") is None
+    before_drop = cache.ticket()
+    cache.drop_project("x")
+    cache.put("b", page(10), before_drop)
+    assert cache.get("b") is None
+    cache.put("c", page(10), cache.ticket())
+    assert cache.get("c") is not None

@@ -36,6 +36,19 @@ def test_html_escapes_everything_from_uploads():
     assert "<h1>Links for &lt;b&gt;x&lt;/b&gt;</h1>" in page
 
 
+def test_html_escapes_every_value_even_digests():
+    hostile = '"><script>alert(1)</script>'
+    page = project_page_html(
+        "x",
+        [entry("x-1.0.tar.gz", "1.0", sha256=hostile, metadata_sha256=hostile, yanked=hostile)],
+    )
+    assert "<script>" not in page
+    escaped = "&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert f"#sha256={escaped}" in page
+    assert f'data-core-metadata="sha256={escaped}"' in page
+    assert f'data-yanked="{escaped}"' in page
+
+
 def test_html_links_carry_hash_and_metadata_digest():
     page = project_page_html(
         "x", [entry("x-1.0-py3-none-any.whl", "1.0", metadata_sha256="cd" * 32)]

@@ -1,0 +1,233 @@
+"""What an upstream index says, checked before anything here believes, stores or renders it.
+
+An upstream is somebody else's server, so every value its pages send is validated: a sha256 of
+64 hex digits, a size that is a non-negative integer, a filename that is a wheel or sdist of
+the very project asked for, a requires-python that is a PEP 440 specifier set, a PEP 592
+yanked value, a URL of http or https. An entry with any invalid value is dropped, whatever else
+it says; a page that cannot be read at all raises `UpstreamError`, which clients see as a 502.
+
+Pure functions on text: no network, no database, so each rule is unit tested directly.
+"""
+
+import json
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from urllib.parse import urldefrag, urljoin, urlsplit, urlunsplit
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+from .distfiles import InvalidDistribution, parse_filename
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_PROJECT_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+_UNSAFE_IN_URL = re.compile(r"[\x00-\x20\x7f\"'<>\\]")
+MAX_URL = 2048
+MAX_REQUIRES_PYTHON = 256
+MAX_YANK_REASON = 1024
+
+
+class UpstreamError(Exception):
+    """The upstream could not be read, or sent something that cannot be used.
+
+    `status` is the answer a client gets: 504 when the upstream was too slow, else 502. The
+    message is shown to clients, so it never holds credentials: URLs go through `redact`.
+    """
+
+    def __init__(self, message, status=502):
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One file an upstream lists, every field checked."""
+
+    filename: str
+    url: str
+    sha256: str
+    requires_python: str = ""
+    yanked: str | None = None  # None: not yanked; a string (maybe empty): the reason
+    size: int = 0
+
+
+def redact(url):
+    """`url` with any credentials (user info, query) replaced by ****: fit for an answer, a log
+    line or a serializer, while still telling that credentials are set."""
+    try:
+        parts = urlsplit(url)
+        host = parts.netloc.rpartition("@")[2]
+    except ValueError:
+        return "(an invalid URL)"
+    netloc = f"****@{host}" if "@" in parts.netloc else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "****" if parts.query else "", ""))
+
+
+def parse_json(text, page_url, project):
+    """The valid files of a PEP 691 project page for `project` (normalized)."""
+    try:
+        files = json.loads(text).get("files")
+    except (ValueError, AttributeError):
+        raise UpstreamError("the upstream sent a project page that is not JSON") from None
+    if not isinstance(files, list):
+        raise UpstreamError("the upstream sent a JSON project page without a list of files")
+    return _unique(_from_json(item, page_url, project) for item in files)
+
+
+def _from_json(item, page_url, project):
+    if not isinstance(item, dict):
+        return None
+    hashes, yanked, size = item.get("hashes"), item.get("yanked", False), item.get("size", 0)
+    if not isinstance(hashes, dict) or not isinstance(yanked, bool | str) or not _is_size(size):
+        return None
+    reason = "" if yanked is True else yanked or None  # "" (PEP 691 forbids it): not yanked
+    return checked_entry(
+        project,
+        page_url,
+        filename=item.get("filename"),
+        url=item.get("url"),
+        sha256=hashes.get("sha256"),
+        requires_python=item.get("requires-python") or "",
+        yanked=reason,
+        size=size,
+    )
+
+
+def parse_html(text, page_url, project):
+    """The valid files of a PEP 503 project page for `project` (normalized)."""
+    anchors = _anchors(text)
+    entries = []
+    for attrs, label in anchors:
+        href = attrs.get("href")
+        url, fragment = urldefrag(href) if isinstance(href, str) else ("", "")
+        yanked = (attrs["data-yanked"] or "") if "data-yanked" in attrs else None
+        entries.append(
+            checked_entry(
+                project,
+                page_url,
+                filename=label.strip(),
+                url=url,
+                sha256=fragment[len("sha256=") :] if fragment.startswith("sha256=") else "",
+                requires_python=attrs.get("data-requires-python") or "",
+                yanked=yanked,
+            )
+        )
+    return _unique(entries)
+
+
+def checked_entry(project, page_url, *, filename, url, sha256, requires_python, yanked, size=0):
+    """A `Listed` if every value is valid for a file of `project`, else None."""
+    texts = (filename, url, sha256, requires_python)
+    if not all(isinstance(value, str) for value in texts) or not _is_size(size):
+        return None
+    absolute = absolute_url(page_url, url)
+    sha256 = sha256.lower()
+    if (
+        absolute is None
+        or not _SHA256.match(sha256)
+        or not is_distribution_of(filename, project)
+        or not is_requires_python(requires_python)
+        or not (yanked is None or isinstance(yanked, str))
+    ):
+        return None
+    reason = None if yanked is None else _printable(yanked)[:MAX_YANK_REASON]
+    return Listed(filename, absolute, sha256, requires_python.strip(), reason, size)
+
+
+def absolute_url(page_url, url):
+    """`url` resolved against the page that lists it, if it is a plain http(s) URL."""
+    if not url or len(url) > MAX_URL or _UNSAFE_IN_URL.search(url):
+        return None
+    try:
+        absolute = urldefrag(urljoin(page_url, url))[0]
+        parts = urlsplit(absolute)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return absolute
+
+
+def is_distribution_of(filename, project):
+    """True for the filename of a wheel or sdist of `project` (normalized), and nothing else:
+    an upstream page for one project cannot slip in another project's files."""
+    try:
+        return parse_filename(filename)[1] == project
+    except InvalidDistribution:
+        return False
+
+
+def is_requires_python(value):
+    if not value.strip():
+        return True
+    if len(value) > MAX_REQUIRES_PYTHON:
+        return False
+    try:
+        SpecifierSet(value)
+    except InvalidSpecifier:
+        return False
+    return True
+
+
+def _is_size(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _printable(text):
+    return "".join(c for c in text if c.isprintable())
+
+
+def _unique(entries):
+    """Valid entries, each filename once (the first listed wins)."""
+    seen, kept = set(), []
+    for entry in entries:
+        if entry is not None and entry.filename not in seen:
+            seen.add(entry.filename)
+            kept.append(entry)
+    return kept
+
+
+def parse_project_names(text, is_json):
+    """The valid project names an index's root page lists (PEP 691 JSON or PEP 503 HTML)."""
+    if is_json:
+        try:
+            projects = json.loads(text).get("projects")
+        except (ValueError, AttributeError):
+            raise UpstreamError("the index sent a project list that is not JSON") from None
+        if not isinstance(projects, list):
+            raise UpstreamError("the index sent a JSON project list without projects")
+        names = [p.get("name") for p in projects if isinstance(p, dict)]
+    else:
+        # a directory listing serving as an index writes "name/": the slash is no part of it
+        names = [label.strip().rstrip("/") for _attrs, label in _anchors(text)]
+    valid = (n for n in names if isinstance(n, str) and _PROJECT_NAME.match(n))
+    return list(dict.fromkeys(valid, None))
+
+
+def _anchors(text):
+    parser = _Anchors()
+    parser.feed(text)
+    parser.close()
+    return parser.anchors
+
+
+class _Anchors(HTMLParser):
+    """(attributes, text) of every <a> element, attributes unescaped as a browser would."""
+
+    def __init__(self):
+        super().__init__()
+        self.anchors = []
+        self._open = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self._open = (dict(attrs), [])
+
+    def handle_data(self, data):
+        if self._open:
+            self._open[1].append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "a" and self._open:
+            self.anchors.append((self._open[0], "".join(self._open[1])))
+            self._open = None
