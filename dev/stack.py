@@ -3,7 +3,8 @@
 
 A stack is a state directory holding a private PostgreSQL cluster (its own data dir and port,
 never the system cluster), generated settings and secrets, media, logs, and the pids of
-pulpcore-api, pulpcore-content and pulpcore-worker. `start` is idempotent; `stop` ends it all.
+pulpcore-api, pulpcore-content and pulpcore-worker, each run under dev/supervise.py, which
+restarts it whenever it exits. `start` is idempotent; `stop` ends it all.
 
     python dev/stack.py start [--state-dir .stack] [--api-port 24817] [--content-port 24816]
     python dev/stack.py stop  [--state-dir .stack]
@@ -33,6 +34,7 @@ from urllib.error import URLError
 from urllib.request import urlopen
 
 SERVICES = ("api", "content", "worker")
+SUPERVISOR = Path(__file__).resolve().parent / "supervise.py"  # restarts a service that exits
 PG_USER = "postgres"
 
 
@@ -357,7 +359,7 @@ def start_services(stack):
             continue
         log = open(stack.state_dir / "logs" / f"{service}.log", "ab")  # noqa: SIM115
         proc = subprocess.Popen(
-            _command(stack, service),
+            [sys.executable, str(SUPERVISOR), *_command(stack, service)],
             env=stack.env(),
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -366,7 +368,7 @@ def start_services(stack):
             start_new_session=True,
         )
         _pid_file(stack, service).write_text(str(proc.pid))
-        _log(f"started pulpcore-{service} (pid {proc.pid})")
+        _log(f"started pulpcore-{service}, supervised (pid {proc.pid})")
 
 
 def stop_services(stack):

@@ -1,0 +1,106 @@
+"""Killed processes and a restarted database heal without anyone's help: every service runs
+under a supervisor (dev/supervise.py), as it would under systemd or a container runtime, and
+what was acknowledged before the fault is still served after it."""
+
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+import requests
+from distgen import wheel
+from helpers import account, devstack, legacy_post, make_index
+
+RECOVERY = 60  # seconds within which the stack must serve again on its own
+
+
+@pytest.fixture(scope="module")
+def stack():
+    stack = devstack.throwaway("proc-faults")
+    try:
+        devstack.start(stack)
+        yield stack
+    finally:
+        devstack.destroy(stack)
+
+
+@pytest.fixture(scope="module")
+def team(stack):
+    created = make_index(account(stack, "admin"))
+    created["publisher"] = account(stack, "publisher")
+    return created
+
+
+def _service_pids(stack, service):
+    """The supervised service's own processes (the supervisor's children)."""
+    supervisor = (stack.state_dir / f"{service}.pid").read_text().strip()
+    out = subprocess.run(["pgrep", "-P", supervisor], capture_output=True, text=True)
+    return [int(pid) for pid in out.stdout.split()]
+
+
+def _upload(team, tmp_path, version):
+    path = wheel(tmp_path, "fault-proof", version)
+    auth = (team["publisher"].username, team["publisher"].password)
+    response = legacy_post(team, auth, path.name, path.read_bytes())
+    return response, path
+
+
+def _served(team, path):
+    base = team["distribution"]["index_url"].rsplit("simple/", 1)[0]
+    try:
+        got = requests.get(base + "packages/" + path.name, timeout=10)
+    except requests.ConnectionError:
+        return False
+    return (
+        got.status_code == 200
+        and hashlib.sha256(got.content).digest() == hashlib.sha256(path.read_bytes()).digest()
+    )
+
+
+def _eventually(check, seconds=RECOVERY):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return time.monotonic() - (deadline - seconds)
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"not recovered within {seconds}s")
+
+
+@pytest.mark.parametrize("service", ["content", "api", "worker"])
+def test_a_killed_service_comes_back_and_nothing_acknowledged_is_lost(
+    service, stack, team, tmp_path
+):
+    before, before_path = _upload(team, tmp_path, f"1.0.{len(service)}")
+    assert before.status_code == 200, before.text
+    for pid in _service_pids(stack, service):
+        os.kill(pid, signal.SIGKILL)
+    _eventually(lambda: _served(team, before_path))
+    after, after_path = _eventually_uploaded(team, tmp_path, f"2.0.{len(service)}")
+    assert _served(team, after_path)
+
+
+def _eventually_uploaded(team, tmp_path, version):
+    result = {}
+
+    def uploaded():
+        response, path = _upload(team, tmp_path, version)
+        result["answer"] = (response, path)
+        return response.status_code == 200
+
+    _eventually(uploaded)
+    return result["answer"]
+
+
+def test_a_database_restart_heals_by_itself(stack, team, tmp_path):
+    before, before_path = _upload(team, tmp_path, "3.0")
+    assert before.status_code == 200
+    devstack.stop_postgres(stack)
+    time.sleep(5)
+    devstack.start_postgres(stack)
+    _eventually(lambda: _served(team, before_path))
+    _, after_path = _eventually_uploaded(team, tmp_path, "4.0")
+    assert _served(team, after_path)
