@@ -15,6 +15,7 @@ serve that version on its very next request.
 import asyncio
 import hashlib
 import logging
+import threading
 import time
 import uuid
 from functools import partial
@@ -39,20 +40,44 @@ def notify_changed(payload, confirm=False):
     """Queue the notification in the current transaction (sent on commit, dropped on
     rollback), or send it now in autocommit mode. A new version sends `freshness.message(...)`,
     a distribution change `unique_change()`. With `confirm`, the payload must be unique, and
-    the caller's commit waits for the content apps to apply it: one confirmed change per
-    transaction (deletions, which come in bursts, are not confirmed)."""
+    the caller's commit waits for the content apps to apply it."""
     with connection.cursor() as cursor:
         if confirm:
             cursor.execute(f"LISTEN {ACK_CHANNEL}")  # before the change can be acknowledged
         cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, payload])
-    if confirm:  # runs now in autocommit mode (as pulpcore calls on_new_version), else on commit
-        transaction.on_commit(partial(_await_applied, payload))
+    if confirm:
+        _confirm_on_commit(payload)
 
 
-def unique_change():
-    """A payload that means "some index's distribution changed", unique so it can be
-    confirmed."""
-    return f"d:{uuid.uuid4().hex}"
+_waits = threading.local()
+
+
+def _confirm_on_commit(payload):
+    """Wait for `payload` to be applied right after the commit (at once in autocommit mode, as
+    pulpcore calls on_new_version). Several confirmed changes in one transaction wait once, for
+    the last: each content app applies and acknowledges a transaction's messages in order."""
+    pending = getattr(_waits, "pending", None)
+    if pending is not None and any(f is pending["wait"] for _s, f, _r in connection.run_on_commit):
+        pending["payload"] = payload
+        return
+    pending = {"payload": payload}
+    pending["wait"] = partial(_await_applied, pending)
+    _waits.pending = pending
+    transaction.on_commit(pending["wait"])
+
+
+DISTRIBUTION = "d"  # a distribution created, edited or deleted
+ACCESS = "a"  # a user, group, role assignment or content guard changed
+
+
+def unique_change(kind=DISTRIBUTION):
+    """A payload that means "something of `kind` changed", unique so it can be confirmed."""
+    return f"{kind}:{uuid.uuid4().hex}"
+
+
+def may_change_access(payload):
+    """Whether who may read a guarded index may differ after the change `payload` reports."""
+    return payload == FLUSH or payload.startswith((f"{ACCESS}:", f"{DISTRIBUTION}:"))
 
 
 def ack_key(payload):
@@ -60,11 +85,12 @@ def ack_key(payload):
     return hashlib.blake2b(payload.encode(), digest_size=12).hexdigest()
 
 
-def _await_applied(payload):
-    """Wait until every listening content app acknowledged `payload`, within the timeout; a
-    content app that stays silent is logged (it stops trusting memory once its feed fails)."""
+def _await_applied(pending):
+    """Wait until every listening content app acknowledged the pending payload, within the
+    timeout; a content app that stays silent is logged (it stops trusting memory once its feed
+    fails)."""
     try:
-        waiting = _unconfirmed(payload)
+        waiting = _unconfirmed(pending["payload"])
     except Exception:  # the change is committed: never fail it for want of a confirmation  # noqa: BLE001
         log.warning("could not wait for content apps to confirm a change", exc_info=True)
         return

@@ -26,6 +26,7 @@ from . import change_feed, served_files, simple_pages, upstream
 from .distfiles import InvalidDistribution, normalize_name, parse_filename
 from .endpoints import PYPI_PREFIX, SIMPLE_DIR
 from .freshness import Freshness, new_owner
+from .grants import GrantCache
 from .models import METADATA_SUFFIX, PACKAGES_DIR, TeamIndexDistribution
 from .negotiation import choose_content_type
 from .page_cache import MISSING, Cached, PageCache
@@ -38,6 +39,7 @@ _core = Handler()
 _pages = PageCache()
 _routes = RouteTable()
 _freshness = Freshness()
+_grants = GrantCache()
 _in_flight = {}  # what `_once` is computing now, by key
 _SIMPLE = SIMPLE_DIR.rstrip("/")
 _PACKAGES = PACKAGES_DIR.rstrip("/")
@@ -46,6 +48,7 @@ _ALIAS = "/" + PYPI_PREFIX  # pulp_python's paths, kept for teams that come from
 _SIMPLE_PATH = re.compile(r"^(?P<base>.+?)/" + _SIMPLE + r"(?:/(?P<project>[^/]*))?/?$")
 _FILE_PATH = re.compile(r"^(?P<base>.+?)/" + PACKAGES_DIR + r"(?P<filename>[^/]+)$")
 _GATEWAY_ERRORS = {502: web.HTTPBadGateway, 504: web.HTTPGatewayTimeout}
+RBAC_GUARD = "core.rbac"  # pulpcore's RBACContentGuard: who may read is a user's role
 SOURCE_HEADER = "X-Teamindex-Source"  # local or upstream: why this answer was given
 NOT_ACCEPTABLE = (
     "Ask for application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html "
@@ -57,22 +60,31 @@ NOT_ACCEPTABLE = (
 async def serve_from_memory(request, handler):
     if request.method == "GET" and (response := await _from_memory(request)) is not None:
         return response
+    request["grant_ticket"] = _grants.ticket()  # before pulpcore authenticates the request
     return await handler(request)
 
 
 async def _from_memory(request):
-    """The answer for a page or file of an unguarded index already resolved, or None."""
+    """The answer for a page or file of an index already resolved, when it is public or these
+    credentials were recently granted reading it; else None."""
     rel = _relative(request.path)
     page = _SIMPLE_PATH.match(rel)
     file = None if page else _FILE_PATH.match(rel)
     route = _routes.get((page or file)["base"]) if page or file else None
-    if route is None or route.guarded:
+    if route is None or (route.guarded and not _granted(request, route)):
         return None
     if route.domain is not None:
         set_domain(route.domain)  # a cache miss behind this runs in the index's domain
     if page:
         return await _respond(request, route, page["project"] or None)
     return await _file_response(route, file["filename"])
+
+
+def _granted(request, route):
+    authorization = request.headers.get("Authorization")
+    return bool(route.rbac_guard and authorization) and _grants.allows(
+        authorization, route.rbac_guard
+    )
 
 
 def _relative(path):
@@ -109,7 +121,7 @@ async def _serve(request, others):
     kind = parts[0]
     if kind not in (_SIMPLE, _PACKAGES) or (kind == _PACKAGES and route is None):
         return await _core.stream_content(request)
-    await sync_to_async(Handler._permit)(request, distribution)
+    await _permit(request, distribution, route)
     if kind == _PACKAGES:
         _routes.put(route, ticket)
         response = await _file_response(route, rest[len(PACKAGES_DIR) :])
@@ -118,6 +130,37 @@ async def _serve(request, others):
         raise web.HTTPNotFound(text="Not a simple API page of this index.\n")
     _routes.put(route, ticket)
     return await _respond(request, route, parts[1] if len(parts) == 2 else None)
+
+
+async def _permit(request, distribution, route):
+    """pulpcore's content guard check, with answers a client can act on: 401 and a Basic
+    challenge (pip's and uv's keyring support answer only that) when credentials are missing or
+    wrong, 403 when a known user may not read. Granted credentials are remembered."""
+    try:
+        guarded = await sync_to_async(Handler._permit)(request, distribution)
+    except web.HTTPForbidden as exc:
+        raise _refusal(request, distribution, route) or exc from None
+    authorization = request.headers.get("Authorization")
+    if guarded and route is not None and route.rbac_guard and authorization:
+        _grants.grant(authorization, route.rbac_guard, request["grant_ticket"])
+
+
+def _refusal(request, distribution, route):
+    if route is None or not route.rbac_guard:
+        return None  # another kind of guard: pulpcore's own answer
+    user = request.get("user")
+    if user is not None and user.is_authenticated:
+        return web.HTTPForbidden(
+            text=f"User {user.get_username()!r} may not read index {distribution.base_path!r}; "
+            "ask its admins for the downloader role on its content guard.\n"
+        )
+    wrong = "Authorization" in request.headers
+    return web.HTTPUnauthorized(
+        text="The user name, password or token was not accepted.\n"
+        if wrong
+        else "This index is private: send credentials (a user name and password or token).\n",
+        headers={"WWW-Authenticate": f'Basic realm="{distribution.base_path}"'},
+    )
 
 
 async def _looked_up(request, path):
@@ -173,10 +216,16 @@ def _route_of(distribution, rel_path):
         version_number=version.number,
         pinned=bool(prefix) or distribution.repository_id is None,
         guarded=distribution.content_guard_id is not None,
+        rbac_guard=_rbac_guard(distribution),
         upstream=not prefix and bool(repository.upstream),
         domain=domain,
     )
     return route, rest
+
+
+def _rbac_guard(distribution):
+    guard = distribution.content_guard
+    return str(guard.pk) if guard is not None and guard.pulp_type == RBAC_GUARD else None
 
 
 def _cached(route, kind, name, project):
@@ -304,6 +353,8 @@ async def _from_upstream_or_not(work):
 
 
 def _changed(payload):
+    if change_feed.may_change_access(payload):
+        _grants.clear()
     if payload == change_feed.FLUSH:
         _pages.clear()
     elif project := new_owner(payload):
@@ -326,6 +377,7 @@ def _feed_connected():
 
 
 def _forget_everything():
+    _grants.clear()
     _in_flight.clear()
     _pages.clear()
     _freshness.forget()

@@ -18,6 +18,7 @@ class Route:
     version_number: int
     pinned: bool  # serves a fixed version (or publication), not the latest
     guarded: bool  # a content guard must check every request
+    rbac_guard: str | None = None  # the guard's pk when it is an RBAC guard (grants are kept)
     upstream: bool = False  # names nobody owns may come from the index's upstream
     domain: object = None  # the pulpcore domain of the index, when domains are enabled
 
