@@ -63,10 +63,13 @@ end
 """
 
 
-def wrk(url, duration, accept=None, script=None):
+def wrk(url, duration, accept=None, script=None, header=None):
+    """wrk's figures for `url`; `header` is an Authorization header value to send."""
     cmd = ["wrk", "-t2", "-c16", f"-d{duration}s", "--latency"]
     if accept:
         cmd += ["-H", f"Accept: {accept}"]
+    if header:
+        cmd += ["-H", f"Authorization: {header}"]
     if script:
         cmd += ["-s", script]
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout

@@ -1,0 +1,176 @@
+"""Private index benchmark: a guarded index against the same index public, in one run.
+
+The same 31-project dependency chain sits in two team indexes on one stack, one of them behind
+an RBAC content guard; pulp_python's simple view of the same chain is the baseline:
+  - project page and file throughput with wrk (16 connections), valid credentials on the
+    guarded index;
+  - `pip download` and `uv pip install` of the chain (medians of interleaved rounds);
+  - the cost of a wrong password (it must stay as high as a full password check).
+
+    bench/bootstrap && .bench-venv/bin/python bench/private_index.py [--duration 30]
+"""
+
+import argparse
+import base64
+import json
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+from common import (
+    BIN,
+    ROOT,
+    clients,
+    corpus,
+    devstack,
+    isolated_env,
+    pulp_python_index,
+    ratio,
+    start_stack,
+    teamindex,
+    twine,
+)
+from simple_api import pip_download_seconds, wrk
+
+READER, PASSWORD = "bench-reader", "Bench-reader-pass-1"
+ROUNDS = 5
+TOP = "chain-p00030"
+
+
+def guard(admin, dist):
+    """Put `dist` behind a new RBAC guard that lets the reader in."""
+    admin.post("users/", json={"username": READER, "password": PASSWORD})
+    g = admin.post("contentguards/core/rbac/", json={"name": "bench-guard"}).json()
+    admin.post(
+        g["pulp_href"] + "add_role/",
+        json={"role": "core.rbaccontentguard_downloader", "users": [READER]},
+    )
+    admin.wait(admin.patch(dist["pulp_href"], json={"content_guard": g["pulp_href"]}))
+
+
+def with_credentials(url):
+    return url.replace("http://", f"http://{READER}:{PASSWORD}@", 1)
+
+
+def uv_install_seconds(index_url):
+    work = Path(tempfile.mkdtemp(prefix="bench-uv-"))
+    subprocess.run([BIN / "uv", "venv", "--no-config", "-q", work / "v"], check=True)
+    began = time.monotonic()
+    result = subprocess.run(
+        [BIN / "uv", "pip", "install", "--no-config", "--no-cache", "-q"]
+        + ["--python", work / "v", "--index-url", index_url, TOP],
+        capture_output=True,
+        text=True,
+        env=isolated_env(),
+    )
+    elapsed = time.monotonic() - began
+    if result.returncode != 0:
+        raise SystemExit(f"uv pip install from {index_url} failed: {result.stderr}")
+    shutil.rmtree(work)
+    return elapsed
+
+
+def medians(measure, indexes):
+    times = {name: [] for name in indexes}
+    for _ in range(ROUNDS):
+        for name, url in indexes.items():
+            times[name].append(measure(url))
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def wrong_password_ms(url, tries=10):
+    """Median time of a request with a wrong password: each must pay a full password check."""
+    elapsed = []
+    for _ in range(tries):
+        began = time.monotonic()
+        answer = requests.get(url, auth=(READER, "wrong-password"), timeout=60)
+        elapsed.append((time.monotonic() - began) * 1000)
+        assert answer.status_code == 401, answer.status_code
+    return statistics.median(elapsed)
+
+
+def run(stack, args):
+    admin, publisher = clients(stack)
+    work = Path(tempfile.mkdtemp(prefix="bench-private-"))
+    chain = corpus(work / "chain", 31, 1, "chain")
+    token_for = {}
+    dists = {}
+    for kind in ("public", "private"):
+        repo, dist = teamindex(admin, name=f"bench-{kind}")
+        token_for[kind] = publisher.post(
+            "teamindex/tokens/", json={"name": kind, "repositories": [repo]}
+        ).json()["token"]
+        twine(dist["upload_url"], "__token__", token_for[kind], chain)
+        dists[kind] = dist
+    guard(admin, dists["private"])
+    py_repo, py_upload, py_index = pulp_python_index(admin)
+    twine(py_upload, "admin", admin.password, chain)
+
+    public, private = dists["public"]["index_url"], dists["private"]["index_url"]
+    dists_urls = (public, private)
+    header = "Basic " + base64.b64encode(f"{READER}:{PASSWORD}".encode()).decode()
+    page = f"{TOP}/"
+    files = {url: url.rsplit("simple/", 1)[0] + "packages/" + chain[-1].name for url in dists_urls}
+    for url in (public + page, private + page, *files.values()):  # resolve the routes first
+        requests.get(url, auth=(READER, PASSWORD), timeout=60).raise_for_status()
+    r = {"duration_s": args.duration}
+    r["wrk"] = {
+        "public_page": wrk(public + page, args.duration),
+        "private_page": wrk(private + page, args.duration, header=header),
+        "public_file": wrk(files[public], args.duration),
+        "private_file": wrk(files[private], args.duration, header=header),
+        "pulp_python_page": wrk(py_index + page, args.duration),
+    }
+    indexes = {"public": public, "private": with_credentials(private), "pulp_python": py_index}
+    r["pip_s"] = medians(lambda url: pip_download_seconds(url, TOP), indexes)
+    r["uv_s"] = medians(uv_install_seconds, indexes)
+    r["wrong_password_ms"] = wrong_password_ms(private + page)
+    return r
+
+
+def report(r):
+    w = r["wrk"]
+    print(f"\nwrk, 16 connections, {r['duration_s']} s each (requests/s, p99 ms)")
+    for label, row in [
+        ("public index, project page", w["public_page"]),
+        ("private index, project page (valid credentials)", w["private_page"]),
+        ("public index, a wheel", w["public_file"]),
+        ("private index, a wheel (valid credentials)", w["private_file"]),
+        ("pulp_python, project page (public)", w["pulp_python_page"]),
+    ]:
+        print(
+            f"  {label:<50} {row['rps']:>9.0f} {row['p99_ms']:>8.2f}  "
+            f"non-2xx={row['non_2xx']} {row['socket_errors']}"
+        )
+    print(
+        f"  private / public page: {ratio(w['private_page']['rps'], w['public_page']['rps'])}; "
+        f"private / pulp_python: {ratio(w['private_page']['rps'], w['pulp_python_page']['rps'])}"
+    )
+    for tool in ("pip", "uv"):
+        t = r[f"{tool}_s"]
+        print(f"{tool} of the 31-project chain (median of {ROUNDS}, seconds)")
+        for name in ("public", "private", "pulp_python"):
+            print(f"  {name:<12} {t[name]:6.2f}   ({t[name] / t['public']:.2f}x public)")
+    print(f"a wrong password: {r['wrong_password_ms']:.0f} ms per request (median)")
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "private_index.json").write_text(json.dumps(r, indent=2))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--duration", type=int, default=15)
+    args = parser.parse_args()
+    stack = start_stack("private")
+    try:
+        report(run(stack, args))
+    finally:
+        devstack.destroy(stack)
+
+
+if __name__ == "__main__":
+    main()
