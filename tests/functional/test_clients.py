@@ -296,8 +296,8 @@ def test_publishers_upload_and_show_why_a_refusal_happened(
     refused = run(command, env={**home, **env}, cwd=cwd)
     shown = " ".join((refused.stdout + refused.stderr).split())
     assert refused.returncode != 0, shown
-    print("SHOWN", shown)
-    assert "may not publish to index" in shown, shown
+    logs = [p.read_text() for p in Path(home["HOME"]).rglob("*.log")]  # pdm's debug log
+    assert "may not publish to index" in shown, "\n".join([shown, *logs])
 
     cases, cwd = _publish_cases(url, publisher.username, publisher.password, project / "dist")
     command, env = cases[client]
