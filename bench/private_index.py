@@ -1,7 +1,8 @@
 """Private index benchmark: a guarded index against the same index public, in one run.
 
-The same 31-project dependency chain sits in two team indexes on one stack, one of them behind
-an RBAC content guard; pulp_python's simple view of the same chain is the baseline:
+The same 31-project dependency chain (under two prefixes, since a name belongs to one index)
+sits in two team indexes on one stack, one of them behind an RBAC content guard; pulp_python's
+simple view of the public chain is the baseline:
   - project page and file throughput with wrk (16 connections), valid credentials on the
     guarded index;
   - `pip download` and `uv pip install` of the chain (medians of interleaved rounds);
@@ -38,7 +39,7 @@ from simple_api import pip_download_seconds, wrk
 
 READER, PASSWORD = "bench-reader", "Bench-reader-pass-1"
 ROUNDS = 5
-TOP = "chain-p00030"
+PREFIX = {"public": "chain", "private": "priv", "pulp_python": "chain"}
 
 
 def guard(admin, dist):
@@ -56,13 +57,17 @@ def with_credentials(url):
     return url.replace("http://", f"http://{READER}:{PASSWORD}@", 1)
 
 
-def uv_install_seconds(index_url):
+def top(kind):
+    return f"{PREFIX[kind]}-p00030"
+
+
+def uv_install_seconds(index_url, project):
     work = Path(tempfile.mkdtemp(prefix="bench-uv-"))
     subprocess.run([BIN / "uv", "venv", "--no-config", "-q", work / "v"], check=True)
     began = time.monotonic()
     result = subprocess.run(
         [BIN / "uv", "pip", "install", "--no-config", "--no-cache", "-q"]
-        + ["--python", work / "v", "--index-url", index_url, TOP],
+        + ["--python", work / "v", "--index-url", index_url, project],
         capture_output=True,
         text=True,
         env=isolated_env(),
@@ -75,10 +80,11 @@ def uv_install_seconds(index_url):
 
 
 def medians(measure, indexes):
+    """Median seconds of `measure(url, project)` for each index, rounds interleaved."""
     times = {name: [] for name in indexes}
     for _ in range(ROUNDS):
         for name, url in indexes.items():
-            times[name].append(measure(url))
+            times[name].append(measure(url, top(name)))
     return {name: statistics.median(values) for name, values in times.items()}
 
 
@@ -96,39 +102,40 @@ def wrong_password_ms(url, tries=10):
 def run(stack, args):
     admin, publisher = clients(stack)
     work = Path(tempfile.mkdtemp(prefix="bench-private-"))
-    chain = corpus(work / "chain", 31, 1, "chain")
-    token_for = {}
-    dists = {}
+    chains, dists = {}, {}
     for kind in ("public", "private"):
+        chains[kind] = corpus(work / kind, 31, 1, PREFIX[kind])
         repo, dist = teamindex(admin, name=f"bench-{kind}")
-        token_for[kind] = publisher.post(
+        token = publisher.post(
             "teamindex/tokens/", json={"name": kind, "repositories": [repo]}
         ).json()["token"]
-        twine(dist["upload_url"], "__token__", token_for[kind], chain)
+        twine(dist["upload_url"], "__token__", token, chains[kind])
         dists[kind] = dist
     guard(admin, dists["private"])
     py_repo, py_upload, py_index = pulp_python_index(admin)
-    twine(py_upload, "admin", admin.password, chain)
+    twine(py_upload, "admin", admin.password, chains["public"])
 
     public, private = dists["public"]["index_url"], dists["private"]["index_url"]
-    dists_urls = (public, private)
     header = "Basic " + base64.b64encode(f"{READER}:{PASSWORD}".encode()).decode()
-    page = f"{TOP}/"
-    files = {url: url.rsplit("simple/", 1)[0] + "packages/" + chain[-1].name for url in dists_urls}
-    for url in (public + page, private + page, *files.values()):  # resolve the routes first
+    pages = {"public": public + f"{top('public')}/", "private": private + f"{top('private')}/"}
+    files = {
+        kind: dists[kind]["index_url"].rsplit("simple/", 1)[0] + "packages/" + chains[kind][-1].name
+        for kind in dists
+    }
+    for url in (*pages.values(), *files.values()):  # resolve the routes first
         requests.get(url, auth=(READER, PASSWORD), timeout=60).raise_for_status()
     r = {"duration_s": args.duration}
     r["wrk"] = {
-        "public_page": wrk(public + page, args.duration),
-        "private_page": wrk(private + page, args.duration, header=header),
-        "public_file": wrk(files[public], args.duration),
-        "private_file": wrk(files[private], args.duration, header=header),
-        "pulp_python_page": wrk(py_index + page, args.duration),
+        "public_page": wrk(pages["public"], args.duration),
+        "private_page": wrk(pages["private"], args.duration, header=header),
+        "public_file": wrk(files["public"], args.duration),
+        "private_file": wrk(files["private"], args.duration, header=header),
+        "pulp_python_page": wrk(py_index + f"{top('pulp_python')}/", args.duration),
     }
     indexes = {"public": public, "private": with_credentials(private), "pulp_python": py_index}
-    r["pip_s"] = medians(lambda url: pip_download_seconds(url, TOP), indexes)
+    r["pip_s"] = medians(pip_download_seconds, indexes)
     r["uv_s"] = medians(uv_install_seconds, indexes)
-    r["wrong_password_ms"] = wrong_password_ms(private + page)
+    r["wrong_password_ms"] = wrong_password_ms(pages["private"])
     return r
 
 
