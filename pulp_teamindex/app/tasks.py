@@ -21,9 +21,8 @@ def publish(repository_version_pk):
     it is a named, immutable pointer that pulpcore's publication machinery understands.
     """
     version = RepositoryVersion.objects.get(pk=repository_version_pk)
-    with TeamIndexPublication.create(version, pass_through=False) as publication:
-        pass
-    return publication
+    with TeamIndexPublication.create(version, pass_through=False):
+        pass  # pulpcore records it among the task's created resources
 
 
 def set_yanked(repository_pk, filenames, reason=None):
