@@ -3,6 +3,7 @@
 from django.db import transaction
 from pulpcore.plugin.models import RepositoryVersion
 
+from .domains import domain_kwargs
 from .importing import import_directory, import_index
 from .models import (
     PackageFile,
@@ -34,7 +35,10 @@ def set_yanked(repository_pk, filenames, reason=None):
         if reason is None:
             version.remove_content(current)
             return
-        units = [Yank.objects.get_or_create(filename=f, reason=reason)[0].pk for f in filenames]
+        here = domain_kwargs(Yank)
+        units = [
+            Yank.objects.get_or_create(filename=f, reason=reason, **here)[0].pk for f in filenames
+        ]
         version.add_content(Yank.objects.filter(pk__in=units))
 
 
