@@ -58,9 +58,22 @@ class PackageFileSerializer(SingleArtifactContentUploadSerializer):
     upload_time = serializers.DateTimeField(read_only=True)
     metadata_sha256 = serializers.CharField(read_only=True)
 
+    def validate_file_url(self, value):
+        """Refused: the worker would fetch whatever address a publisher names, the API and
+        other internal services among them, and the file would skip the checks an upload
+        gets before anything is stored."""
+        raise serializers.ValidationError(
+            _(
+                "file_url is not accepted by team indexes: Pulp does not fetch single files "
+                "from URLs. Upload the file itself (`file`, or a chunked `upload`), or publish "
+                "it with twine."
+            )
+        )
+
     def validate(self, data):
         """Inspect an uploaded file in the API process, so a bad file is refused with a 400
-        before pulpcore stores it as an artifact."""
+        before pulpcore stores it as an artifact. Names are claimed here for a clear 409;
+        whatever the path (`upload`, `artifact`), the repository version checks them again."""
         if (upload := data.get("file")) is not None:
             if upload.size > settings.TEAMINDEX_MAX_UPLOAD_SIZE:
                 raise serializers.ValidationError(
