@@ -17,9 +17,9 @@ from pulpcore.plugin.serializers import (
 )
 from pulpcore.plugin.util import get_domain_pk
 from rest_framework import serializers
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, PermissionDenied
 
-from . import endpoints
+from . import endpoints, index_admin
 from .audit import record_refusal
 from .change_feed import FLUSH, notify_changed
 from .distfiles import (
@@ -254,7 +254,14 @@ class TeamIndexRepositorySerializer(RepositorySerializer):
 
     def validate(self, data):
         data = super().validate(data)
-        if self.instance is None and data.get("distribute", True):
+        request = self.context.get("request")  # None in the update task: checked before it
+        fields = index_admin.admin_fields_changed(self.instance, data)
+        if fields and request is not None and not index_admin.is_index_admin(request.user):
+            raise PermissionDenied(index_admin.refusal(fields))
+        if self.instance is not None:  # creation-only: pulpcore compares every field on update
+            data.pop("base_path", None)
+            data.pop("distribute", None)
+        elif data.get("distribute", True):
             self._distribution = TeamIndexDistributionSerializer(
                 data={"name": data["name"], "base_path": data.get("base_path") or data["name"]},
                 context=self.context,
@@ -277,8 +284,6 @@ class TeamIndexRepositorySerializer(RepositorySerializer):
         return value or None
 
     def update(self, instance, validated_data):
-        validated_data.pop("base_path", None)
-        validated_data.pop("distribute", None)
         repository = super().update(instance, validated_data)
         if "upstream" in validated_data:
             notify_changed(FLUSH)
