@@ -26,6 +26,7 @@ from .endpoints import SIMPLE_DIR
 from .freshness import Freshness, new_owner
 from .models import METADATA_SUFFIX, PACKAGES_DIR, TeamIndexDistribution
 from .negotiation import choose_content_type
+from .nul_paths import refuse_nul_paths
 from .page_cache import MISSING, Cached, PageCache
 from .route_table import Route, RouteTable
 
@@ -261,4 +262,5 @@ app.add_routes(
     [web.get(_PREFIX + _DOMAIN + r"{path:.+/" + _SIMPLE + r"(?:/[^/]*)?/?}", simple_api)]
 )
 app.middlewares.insert(0, serve_from_memory)
+app.middlewares.insert(0, refuse_nul_paths)
 app.cleanup_ctx.append(_follow_changes)

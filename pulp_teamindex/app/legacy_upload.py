@@ -18,6 +18,7 @@ from .audit import record_refusal
 from .distfiles import InvalidDistribution, inspect_distribution
 from .legacy_form import check_action, check_claims, file_digests
 from .models import TeamIndexDistribution
+from .nul_paths import has_nul
 from .ownership import NameTaken, claim
 from .publisher_gate import may_publish, publisher_for
 from .publishing import PublishFailed, add_to_index, find_filename, store_package
@@ -116,6 +117,8 @@ def _too_big(what):
 
 
 def _distribution(path):
+    if has_nul(path):
+        raise NotFound("No team index is served at a path containing a NUL character.")
     distribution = (
         TeamIndexDistribution.objects.filter(base_path=path.strip("/"), pulp_domain=get_domain())
         .select_related("repository")
