@@ -8,14 +8,13 @@ at an index they control. They need `teamindex.change_teamindexrepository` at mo
 level, the same as namespace grants need `teamindex.add_namespace` there.
 """
 
-from pulpcore.plugin.util import get_domain
-
 ADMIN_FIELDS = ("publisher", "upstream")
 CHANGE = "teamindex.change_teamindexrepository"
 
 
-def is_index_admin(user):
-    return user.has_perm(CHANGE) or user.has_perm(CHANGE, get_domain())
+def is_index_admin(user, domain):
+    """`user` may change any index of `domain`: model-level or domain-level permission."""
+    return user.has_perm(CHANGE) or user.has_perm(CHANGE, domain)
 
 
 def admin_fields_changed(instance, data):

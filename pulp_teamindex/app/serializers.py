@@ -15,7 +15,7 @@ from pulpcore.plugin.serializers import (
     RepositorySerializer,
     SingleArtifactContentUploadSerializer,
 )
-from pulpcore.plugin.util import get_domain_pk
+from pulpcore.plugin.util import get_domain, get_domain_pk
 from rest_framework import serializers
 from rest_framework.exceptions import APIException, PermissionDenied
 
@@ -256,7 +256,11 @@ class TeamIndexRepositorySerializer(RepositorySerializer):
         data = super().validate(data)
         request = self.context.get("request")  # None in the update task: checked before it
         fields = index_admin.admin_fields_changed(self.instance, data)
-        if fields and request is not None and not index_admin.is_index_admin(request.user):
+        if (
+            fields
+            and request is not None
+            and not index_admin.is_index_admin(request.user, get_domain())
+        ):
             raise PermissionDenied(index_admin.refusal(fields))
         if self.instance is not None:  # creation-only: pulpcore compares every field on update
             data.pop("base_path", None)
