@@ -13,7 +13,7 @@ A user may read an index when they
 """
 
 from django.db.models import Exists, OuterRef, Q
-from pulpcore.plugin.models import Content, RepositoryContent
+from pulpcore.plugin.models import Content, ContentArtifact, RepositoryContent
 from pulpcore.plugin.util import get_domain, get_objects_for_user
 
 from .domains import in_domain
@@ -21,6 +21,7 @@ from .models import TeamIndexDistribution, TeamIndexRepository
 from .publisher_gate import may_publish, published_by
 
 VIEW = "teamindex.view_teamindexrepository"
+CHANGE_UPLOAD = "core.change_upload"
 
 
 def readable_repositories(user):
@@ -69,7 +70,28 @@ def unreadable_units(user, content_pks):
     return wanted - {str(pk) for pk in readable.values_list("pk", flat=True)}
 
 
-def served_repository(data, instance=None):
+def unusable_source(user, data):
+    """Why `user` may not make a unit from the chunked `upload` or the `artifact` in `data` (a
+    content upload's fields), or None. Another user's upload, or the bytes of a file the user
+    may not read, would otherwise enter their index by href."""
+    upload, artifact = data.get("upload"), data.get("artifact")
+    if upload is not None and not (
+        user.has_perm(CHANGE_UPLOAD) or user.has_perm(CHANGE_UPLOAD, upload)
+    ):
+        return "This upload belongs to another user: upload the file yourself."
+    if artifact is not None:
+        holders = [
+            str(pk)
+            for pk in ContentArtifact.objects.filter(artifact=artifact).values_list(
+                "content_id", flat=True
+            )
+        ]
+        if not holders or len(unreadable_units(user, holders)) == len(holders):
+            return "This artifact is no file you may read: upload the file itself."
+    return None
+
+
+def served_repository(data):
     """The repository a distribution would serve with the fields `data` (a validated create or
     update), or None when it would serve none."""
     if data.get("repository"):

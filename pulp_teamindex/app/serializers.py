@@ -19,7 +19,7 @@ from pulpcore.plugin.util import get_domain, get_domain_pk
 from rest_framework import serializers
 from rest_framework.exceptions import APIException, PermissionDenied
 
-from . import endpoints, index_admin
+from . import endpoints, index_admin, readers
 from .audit import record_refusal
 from .change_feed import FLUSH, notify_changed
 from .distfiles import (
@@ -103,6 +103,9 @@ class PackageFileSerializer(SingleArtifactContentUploadSerializer):
             raise serializers.ValidationError(
                 {"relative_path": _("Give the file name when creating from an artifact.")}
             )
+        request = self.context.get("request")  # None in the task, which re-validates
+        if request is not None and (reason := readers.unusable_source(request.user, data)):
+            raise PermissionDenied(reason)
         return super().validate(data)
 
     def deferred_validate(self, data):

@@ -732,6 +732,33 @@ def test_promote_and_modify_from_b_are_refused_with_a_reason(world):
     assert "may not read these content units" in modify.json()["detail"]
 
 
+def test_no_unit_from_another_users_upload_or_an_unreadable_artifact(world):
+    """The other ways to name bytes in a content upload: a chunked upload, an artifact."""
+    admin, pub = world.clients["admin"], world.clients["pub"]
+    upload = admin.post("uploads/", json={"size": 16})
+    assert upload.status_code == 201, upload.text
+    try:
+        refused = pub.post(
+            "content/teamindex/packages/",
+            data={"upload": upload.json()["pulp_href"], "repository": world.href["a.repo"]},
+        )
+        assert refused.status_code == 403
+        assert "belongs to another user" in refused.json()["detail"]
+    finally:
+        admin.delete(upload.json()["pulp_href"])
+    artifact = admin.get(world.href["b.unit"]).json()["artifact"]
+    refused = pub.post(
+        "content/teamindex/packages/",
+        data={
+            "artifact": artifact,
+            "relative_path": world.names["secret"],
+            "repository": world.href["a.repo"],
+        },
+    )
+    assert refused.status_code == 403
+    assert "no file you may read" in refused.json()["detail"]
+
+
 def test_only_attempts_by_the_publisher_reach_the_refusal_log(world):
     """The matrix sent junk to A's upload URL as every persona: only the publisher's own
     attempts (with a password or its token) are in A's log."""
