@@ -35,14 +35,16 @@ def claim_all(repository, names):
 
 
 def refused_files(repository, files):
-    """Claim the names of `files` (PackageFile units entering `repository`) like an upload
-    does; return {filename: why it is refused}. A file of a name another index owns is
+    """Claim the names of `files` (a PackageFile queryset: units entering `repository`) like an
+    upload does; return {filename: why it is refused}. A file of a name another index owns is
     accepted only when that index itself held these very bytes: promotion from the owner."""
-    files = list(files)
-    refusals = _claims(repository, {f.normalized_name for f in files})
+    names = set(files.values_list("normalized_name", flat=True).distinct())
+    refusals = _claims(repository, names)
     if not refusals:
         return {}
-    suspects = [f for f in files if f.normalized_name in refusals]
+    suspects = list(
+        files.filter(normalized_name__in=list(refusals)).only("filename", "normalized_name")
+    )
     published_by_owner = set(
         RepositoryContent.objects.filter(content_id__in=[f.pk for f in suspects]).values_list(
             "repository_id", "content_id"
@@ -59,7 +61,7 @@ def refuse_foreign_files(repository, version):
     """Fail the new `version` if it adds a file whose name belongs to another index (see
     `refused_files`): whatever path created the version, names stay with their owners."""
     added = PackageFile.objects.filter(pk__in=version.added().values("pk"))
-    if refusals := refused_files(repository, added.only("pk", "filename", "normalized_name")):
+    if refusals := refused_files(repository, added):
         raise NameTaken(" ".join(sorted(set(refusals.values()))))
 
 
