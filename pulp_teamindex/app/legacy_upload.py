@@ -7,7 +7,6 @@ other bytes (twine --skip-existing understands it); 400 says what is wrong with 
 
 from django.conf import settings
 from django.http import HttpResponse
-from pulpcore.plugin.util import get_domain
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
@@ -16,6 +15,7 @@ from rest_framework.views import APIView
 
 from .audit import record_refusal
 from .distfiles import InvalidDistribution, inspect_distribution
+from .domains import in_domain
 from .legacy_form import check_action, check_claims, file_digests
 from .models import TeamIndexDistribution
 from .nul_paths import has_nul
@@ -120,7 +120,7 @@ def _distribution(path):
     if has_nul(path):
         raise NotFound("No team index is served at a path containing a NUL character.")
     distribution = (
-        TeamIndexDistribution.objects.filter(base_path=path.strip("/"), pulp_domain=get_domain())
+        in_domain(TeamIndexDistribution.objects.filter(base_path=path.strip("/")))
         .select_related("repository")
         .first()
     )

@@ -15,7 +15,7 @@ from pulpcore.plugin.serializers import (
     RepositorySerializer,
     SingleArtifactContentUploadSerializer,
 )
-from pulpcore.plugin.util import get_domain, get_domain_pk
+from pulpcore.plugin.util import get_domain
 from rest_framework import serializers
 from rest_framework.exceptions import APIException, PermissionDenied
 
@@ -27,6 +27,7 @@ from .distfiles import (
     check_bare_filename,
     inspect_distribution,
 )
+from .domains import in_domain
 from .models import (
     PackageFile,
     TeamIndexDistribution,
@@ -118,10 +119,10 @@ class PackageFileSerializer(SingleArtifactContentUploadSerializer):
         return data
 
     def retrieve(self, validated_data):
-        return PackageFile.objects.filter(
-            filename=validated_data["filename"],
-            sha256=validated_data["sha256"],
-            pulp_domain=get_domain_pk(),
+        return in_domain(
+            PackageFile.objects.filter(
+                filename=validated_data["filename"], sha256=validated_data["sha256"]
+            )
         ).first()
 
     class Meta:
