@@ -1,16 +1,24 @@
 """Request bodies of a team index's own actions: yank, unyank, remove, rollback, promote,
-import."""
+modify, import.
+
+Promote and modify bring content from elsewhere into the index: the caller must be allowed to
+read where it comes from (`readers`), and its names are claimed as an upload's are
+(`ownership`), before the task is queued.
+"""
 
 from gettext import gettext as _
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
-from pulpcore.plugin.serializers import DetailRelatedField
+from pulpcore.plugin.serializers import DetailRelatedField, RepositoryAddRemoveContentSerializer
 from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
 
-from . import importing
+from . import importing, readers
 from .distfiles import normalize_name
-from .models import TeamIndexRepository, packages_in
+from .models import PackageFile, TeamIndexRepository, packages_in
+from .ownership import refused_files
+from .serializers import NameConflict
 
 
 class FileSelectionSerializer(serializers.Serializer):
@@ -75,15 +83,56 @@ class PromoteSerializer(FileSelectionSerializer):
     )
 
     def validate(self, data):
-        self.context["repository"] = data["source"]
+        target, source = self.context["repository"], data["source"].cast()
+        if not readers.may_read(self.context["request"].user, source):
+            raise PermissionDenied(
+                _("You may not read index {!r}, so you may not promote from it.").format(
+                    source.name
+                )
+            )
+        self.context["repository"] = source
         selected = super().validate(data)
-        packages = packages_in(data["source"].latest_version()).filter(
-            filename__in=selected["filenames"]
-        )
+        packages = packages_in(source.latest_version()).filter(filename__in=selected["filenames"])
+        refuse_taken_names(target, packages)
         return {
             "packages": [str(pk) for pk in packages.values_list("pk", flat=True)],
             "filenames": selected["filenames"],
         }
+
+
+class ModifyIndexSerializer(RepositoryAddRemoveContentSerializer):
+    """pulpcore's modify, for an index: units to add and a base version must be readable by the
+    caller, and the files they bring must not take names other indexes own."""
+
+    def validate(self, data):
+        data = super().validate(data)
+        repository, user = self.context["repository"], self.context["request"].user
+        adding = set(data.get("add_content_units") or [])
+        if unreadable := readers.unreadable_units(user, adding):
+            raise PermissionDenied(
+                _("You may not read these content units, so you may not add them: {}").format(
+                    ", ".join(sorted(unreadable))
+                )
+            )
+        base = data.get("base_version")
+        entering = PackageFile.objects.filter(pk__in=adding)
+        if base is not None and base.repository_id != repository.pk:
+            source = base.repository.cast()
+            if not readers.may_read(user, source):
+                raise PermissionDenied(
+                    _("You may not read index {!r}, so you may not base a version on it.").format(
+                        source.name
+                    )
+                )
+            entering = entering | packages_in(base)
+        refuse_taken_names(repository, entering)
+        return data
+
+
+def refuse_taken_names(repository, packages):
+    """409 when one of `packages` would take a name another index owns (see ownership)."""
+    if refusals := refused_files(repository, packages):
+        raise NameConflict(" ".join(sorted(set(refusals.values()))))
 
 
 class ImportSerializer(serializers.Serializer):

@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from . import tokens
 from .distfiles import normalize_name
+from .domains import in_domain
 from .models import Namespace, PublishToken, TeamIndexRepository
 from .names import covers
 from .ownership import conflicting_owners
@@ -83,7 +84,7 @@ class NamespaceSerializer(ModelSerializer):
         prefix = normalize_name(value.strip())
         if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", prefix):
             raise serializers.ValidationError(_("{!r} is not a project name.").format(value))
-        for other in Namespace.objects.values_list("prefix", flat=True):
+        for other in in_domain(Namespace.objects.all()).values_list("prefix", flat=True):
             if covers(other, prefix) or covers(prefix, other):
                 raise serializers.ValidationError(
                     _("Overlaps the existing namespace {!r}: grants may not overlap.").format(other)

@@ -9,19 +9,31 @@ import asyncio
 
 from . import upstream
 from .models import ProjectOwner, UploadRefusal, packages_in
+from .nul_paths import NUL
+from .publisher_gate import may_publish
 from .upstream_pages import UpstreamError
 
 MAX_REASON = 2000
 
 
 def record_refusal(repository, filename, status, reason, user):
+    """Keep a refused upload for the index's audit, when `user` may publish there: what its
+    publishing authority sent is worth a look; anybody else's attempt was refused at the gate
+    and would only let any account flood another team's log."""
+    if not may_publish(user, repository):
+        return
     UploadRefusal.objects.create(
         repository=repository,
-        filename=(filename or "")[:255],
+        filename=_printable(filename or "")[:255],
         status=status,
-        reason=reason[:MAX_REASON],
-        username=user.get_username() if user is not None and user.is_authenticated else "",
+        reason=_printable(reason)[:MAX_REASON],
+        username=user.get_username(),
     )
+
+
+def _printable(text):
+    """PostgreSQL stores no NUL character; a client may send one in a filename."""
+    return text.replace(NUL, "\\x00")
 
 
 def owned_names(repository):

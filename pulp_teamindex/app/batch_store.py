@@ -11,9 +11,9 @@ from pathlib import Path
 
 from django.db import transaction
 from pulpcore.plugin.models import Artifact, ContentArtifact
-from pulpcore.plugin.util import get_domain_pk
 
 from .distfiles import InvalidDistribution, inspect_distribution
+from .domains import in_domain
 from .models import PackageFile, ever_held
 from .ownership import claim_all
 from .publishing import create_unit
@@ -85,13 +85,13 @@ def _held_digests(repository, filenames):
 
 def _store_units(valid):
     """The unit pk of every (info, path, shown), creating artifacts and units as needed."""
-    domain = get_domain_pk()
-    artifacts = _store_artifacts([path for _info, path, _shown in valid], domain)
+    artifacts = _store_artifacts([path for _info, path, _shown in valid])
+    filenames = [info.filename for info, *_ in valid]
     existing = {
         (unit.filename, unit.sha256): unit.pk
-        for unit in PackageFile.objects.filter(
-            filename__in=[info.filename for info, *_ in valid], pulp_domain_id=domain
-        ).only("filename", "sha256")
+        for unit in in_domain(PackageFile.objects.filter(filename__in=filenames)).only(
+            "filename", "sha256"
+        )
     }
     links, pks = [], []
     for info, *_ in valid:
@@ -109,7 +109,7 @@ def _store_units(valid):
     return pks
 
 
-def _store_artifacts(paths, domain):
+def _store_artifacts(paths):
     """{sha256: Artifact} for `paths`: existing artifacts are reused (and touched so orphan
     cleanup spares them); the others are created from scratch copies that storage takes over,
     leaving the sources untouched."""
@@ -118,7 +118,7 @@ def _store_artifacts(paths, domain):
     for path, scratch in zip(paths, scratches, strict=True):
         artifact = Artifact.init_and_validate(str(shutil.copy(path, scratch)))
         fresh.setdefault(artifact.sha256, artifact)
-    found = Artifact.objects.filter(sha256__in=list(fresh), pulp_domain_id=domain)
+    found = in_domain(Artifact.objects.filter(sha256__in=list(fresh)))
     found.touch()
     stored = {artifact.sha256: artifact for artifact in found}
     new = sorted((a for d, a in fresh.items() if d not in stored), key=lambda a: a.sha256)

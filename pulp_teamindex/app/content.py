@@ -29,6 +29,7 @@ from .freshness import Freshness, new_owner
 from .grants import GrantCache
 from .models import METADATA_SUFFIX, PACKAGES_DIR, TeamIndexDistribution
 from .negotiation import choose_content_type
+from .nul_paths import refuse_nul_paths
 from .page_cache import MISSING, Cached, PageCache
 from .route_table import Route, RouteTable
 from .upstream_pages import UpstreamError
@@ -398,4 +399,5 @@ app.add_routes(
     ]
 )
 app.middlewares.insert(0, serve_from_memory)
+app.middlewares.insert(0, refuse_nul_paths)
 app.cleanup_ctx.append(_follow_changes)

@@ -5,6 +5,7 @@ from rest_framework.exceptions import ValidationError
 
 from .models import TeamIndexRepository
 from .publisher_gate import may_publish
+from .readers import may_view, served_repository
 
 
 def is_index_publisher(request, view, action):
@@ -23,6 +24,19 @@ def may_upload_package(request, view, action):
     except ValidationError:
         return False
     return may_publish(request.user, repository)
+
+
+def may_view_served_repository(request, view, action):
+    """A distribution may be created or re-pointed only to serve a repository (at its latest
+    version, a version, or a publication) the user may view: otherwise the owner of one index's
+    distribution could serve another index's private files at their own, unguarded URL."""
+    instance = view.get_object() if view.detail else None
+    serializer = view.get_serializer(
+        instance=instance, data=request.data, partial=action == "partial_update"
+    )
+    serializer.is_valid(raise_exception=True)
+    repository = served_repository(serializer.validated_data)
+    return repository is None or may_view(request.user, repository)
 
 
 def token_is_own_or_admin(request, view, action):

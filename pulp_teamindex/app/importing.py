@@ -42,14 +42,23 @@ def candidates(directory):
 
 
 def import_directory(repository_pk, path):
-    """Validate and store every wheel and sdist under `path`, then publish them together."""
+    """Validate and store every wheel and sdist under `path`, then publish them together. A
+    symbolic link that leads out of ALLOWED_IMPORT_PATHS is refused: the allow-list is about
+    which bytes the server reads, not which names it lists."""
     bulk = BulkImport(TeamIndexRepository.objects.get(pk=repository_pk))
     files = candidates(path)
     with ProgressReport(
         message="Importing distribution files", code="import.files", total=len(files)
     ) as progress:
         for chunk in _chunks(files, BATCH_SIZE):
-            bulk.add([(source, str(source.relative_to(path))) for source in chunk])
+            inside = []
+            for source in chunk:
+                shown = str(source.relative_to(path))
+                if allowed(source):
+                    inside.append((source, shown))
+                else:
+                    bulk.refuse(shown, "A link to a file outside ALLOWED_IMPORT_PATHS: not read.")
+            bulk.add(inside)
             progress.increase_by(len(chunk))
     return _publish(bulk)
 

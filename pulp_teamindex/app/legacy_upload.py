@@ -7,7 +7,6 @@ other bytes (twine --skip-existing understands it); 400 says what is wrong with 
 
 from django.conf import settings
 from django.http import HttpResponse
-from pulpcore.plugin.util import get_domain
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.permissions import IsAuthenticated
@@ -15,9 +14,11 @@ from rest_framework.views import APIView
 
 from .audit import record_refusal
 from .distfiles import InvalidDistribution, inspect_distribution
+from .domains import in_domain
 from .legacy_form import check_action, check_claims, file_digests
 from .models import TeamIndexDistribution
 from .multipart import PlainFilenameMultiPartParser, UploadSpaceFull
+from .nul_paths import has_nul
 from .ownership import NameTaken, claim
 from .publisher_gate import may_publish, publisher_for
 from .publishing import (
@@ -139,8 +140,10 @@ def _too_big(what):
 
 
 def _distribution(path):
+    if has_nul(path):
+        raise NotFound("No team index is served at a path containing a NUL character.")
     distribution = (
-        TeamIndexDistribution.objects.filter(base_path=path.strip("/"), pulp_domain=get_domain())
+        in_domain(TeamIndexDistribution.objects.filter(base_path=path.strip("/")))
         .select_related("repository")
         .first()
     )

@@ -133,9 +133,13 @@ class TeamIndexRepository(Repository, AutoAddObjPermsMixin):
         notify_changed(payload, confirm=True)
 
     def finalize_new_version(self, new_version):
-        """Refuse a version in which a filename of this index would change bytes, and keep one
-        yank per filename (the newest reason wins)."""
+        """Refuse a version in which a filename of this index would change bytes or a file
+        would take a name another index owns, whatever made it (upload, promote, modify,
+        import); keep one yank per filename (the newest reason wins)."""
+        from .ownership import refuse_foreign_files  # imports this module
+
         refuse_filename_reuse(self, new_version)
+        refuse_foreign_files(self, new_version)
         replace_older_yanks(new_version)
 
 

@@ -1,16 +1,19 @@
-"""Enforce name ownership on upload: no dependency confusion between a deployment's indexes.
+"""Enforce name ownership: no dependency confusion between a deployment's indexes.
 
 A project name belongs to the index holding a namespace that covers it, else to the index that
-first uploaded it. Uploading a name that belongs to another index is refused with 409.
+first published it. Uploading a name that belongs to another index is refused with 409; every
+other way content enters an index (promote, modify, import, rollback) is held to the same rule,
+with one allowance: a file its owner published may be copied elsewhere (staging to prod).
 """
 
 import re
 
-from pulpcore.plugin.util import get_domain_pk
+from pulpcore.plugin.models import RepositoryContent
 
 from .change_feed import notify_changed
+from .domains import domain_kwargs, in_domain
 from .freshness import owner_message
-from .models import Namespace, ProjectOwner
+from .models import Namespace, PackageFile, ProjectOwner
 from .names import prefixes_of
 
 
@@ -28,47 +31,83 @@ def claim(repository, normalized_name):
 def claim_all(repository, names):
     """Claim every name of `names` for `repository` in a few queries, whatever their number;
     return {name: why it is refused} for the names another index owns or reserved."""
-    domain = get_domain_pk()
+    return {name: reason for name, (_owner, reason) in _claims(repository, names).items()}
+
+
+def refused_files(repository, files):
+    """Claim the names of `files` (a PackageFile queryset: units entering `repository`) like an
+    upload does; return {filename: why it is refused}. A file of a name another index owns is
+    accepted only when that index itself held these very bytes: promotion from the owner."""
+    names = set(files.values_list("normalized_name", flat=True).distinct())
+    refusals = _claims(repository, names)
+    if not refusals:
+        return {}
+    suspects = list(
+        files.filter(normalized_name__in=list(refusals)).only("filename", "normalized_name")
+    )
+    published_by_owner = set(
+        RepositoryContent.objects.filter(content_id__in=[f.pk for f in suspects]).values_list(
+            "repository_id", "content_id"
+        )
+    )
+    return {
+        f.filename: refusals[f.normalized_name][1]
+        for f in suspects
+        if (refusals[f.normalized_name][0], f.pk) not in published_by_owner
+    }
+
+
+def refuse_foreign_files(repository, version):
+    """Fail the new `version` if it adds a file whose name belongs to another index (see
+    `refused_files`): whatever path created the version, names stay with their owners."""
+    added = PackageFile.objects.filter(pk__in=version.added().values("pk"))
+    if refusals := refused_files(repository, added):
+        raise NameTaken(" ".join(sorted(set(refusals.values()))))
+
+
+def _claims(repository, names):
+    """{name: (owning repository pk, reason)} for the names of `names` that another index
+    owns or reserved; the names nobody owned now belong to `repository`."""
     refusals, free = {}, set()
-    reserved = _namespaces_covering(names, domain)
+    reserved = _namespaces_covering(names)
     for name in names:
         namespace = next((reserved[p] for p in prefixes_of(name) if p in reserved), None)
         if namespace is None:
             free.add(name)
         elif namespace.repository_id != repository.pk:
             refusals[name] = (
+                namespace.repository_id,
                 f"Project {name!r} is in namespace {namespace.prefix!r}, reserved for "
-                f"index {namespace.repository.name!r}. Publish it there."
+                f"index {namespace.repository.name!r}. Publish it there.",
             )
-    for owner in _owners_of(free, repository, domain):
+    for owner in _owners_of(free, repository):
         if owner.repository_id != repository.pk:
             refusals[owner.normalized_name] = (
+                owner.repository_id,
                 f"Project {owner.normalized_name!r} belongs to index {owner.repository.name!r}, "
-                "which published it first. Publish it there (or promote it from there)."
+                "which published it first. Publish it there (or promote it from there).",
             )
     return refusals
 
 
-def _namespaces_covering(names, domain):
+def _namespaces_covering(names):
     prefixes = {prefix for name in names for prefix in prefixes_of(name)}
-    found = Namespace.objects.filter(prefix__in=prefixes, pulp_domain_id=domain)
+    found = in_domain(Namespace.objects.filter(prefix__in=prefixes))
     return {namespace.prefix: namespace for namespace in found.select_related("repository")}
 
 
-def _owners_of(names, repository, domain):
+def _owners_of(names, repository):
     """The owners of `names`, making `repository` the owner of those nobody owned (a
     concurrent first claim may win: the database keeps one owner per name)."""
 
     def owners(among):
-        found = ProjectOwner.objects.filter(normalized_name__in=among, pulp_domain_id=domain)
+        found = in_domain(ProjectOwner.objects.filter(normalized_name__in=among))
         return {owner.normalized_name: owner for owner in found.select_related("repository")}
 
     known = owners(names)
     if new := sorted(set(names) - known.keys()):
-        claims = (
-            ProjectOwner(normalized_name=n, pulp_domain_id=domain, repository=repository)
-            for n in new
-        )
+        here = domain_kwargs(ProjectOwner)
+        claims = (ProjectOwner(normalized_name=n, repository=repository, **here) for n in new)
         ProjectOwner.objects.bulk_create(claims, ignore_conflicts=True)
         for name in new:  # bulk_create sends no post_save: tell the content apps here
             notify_changed(owner_message(name))
@@ -79,7 +118,7 @@ def _owners_of(names, repository, domain):
 def conflicting_owners(prefix, repository):
     """Names under `prefix` already owned by other indexes (they block a namespace grant)."""
     return sorted(
-        ProjectOwner.objects.filter(pulp_domain_id=get_domain_pk())
+        in_domain(ProjectOwner.objects.all())
         .exclude(repository=repository)
         .filter(normalized_name__regex=rf"^{re.escape(prefix)}(-|$)")
         .values_list("normalized_name", flat=True)
@@ -89,12 +128,7 @@ def conflicting_owners(prefix, repository):
 def owned_anywhere(normalized_name):
     """True when some index of the deployment owns or reserved the name: then no index may
     serve it from an upstream, whatever the upstream holds."""
-    domain = get_domain_pk()
     return (
-        Namespace.objects.filter(
-            prefix__in=prefixes_of(normalized_name), pulp_domain_id=domain
-        ).exists()
-        or ProjectOwner.objects.filter(
-            normalized_name=normalized_name, pulp_domain_id=domain
-        ).exists()
+        in_domain(Namespace.objects.filter(prefix__in=prefixes_of(normalized_name))).exists()
+        or in_domain(ProjectOwner.objects.filter(normalized_name=normalized_name)).exists()
     )

@@ -6,6 +6,7 @@ superuser does not make an account a publisher: admins manage indexes, CI publis
 """
 
 from django.conf import settings
+from django.db.models import Q
 
 
 def publisher_for(repository):
@@ -19,3 +20,14 @@ def may_publish(user, repository):
         return False
     publisher = publisher_for(repository)
     return publisher is not None and user.get_username() == publisher
+
+
+def published_by(user):
+    """A filter for the repositories whose publishing authority `user` is (as `may_publish`)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    username = user.get_username()
+    mine = Q(publisher=username)
+    if username == settings.TEAMINDEX_PUBLISHER:
+        mine |= Q(publisher__isnull=True) | Q(publisher="")
+    return mine

@@ -9,8 +9,8 @@ from django.db.models import Exists
 from pulpcore.plugin.constants import TASK_FINAL_STATES, TASK_STATES
 from pulpcore.plugin.models import Artifact, ContentArtifact, RepositoryContent, Task
 from pulpcore.plugin.tasking import aadd_and_remove, cancel_task, dispatch
-from pulpcore.plugin.util import get_domain_pk
 
+from .domains import domain_kwargs, in_domain
 from .models import FilenameReuse, PackageFile, ever_held, memberships_of_unit
 from .storage_check import is_out_of_space, remove_damaged, stored_matches
 
@@ -44,8 +44,8 @@ def store_package(upload, info):
     """Save the artifact and content unit for a validated file; safe under concurrent uploads
     of the same bytes, which converge on one artifact and one unit."""
     artifact = store_artifact(upload)
-    key = {"filename": info.filename, "sha256": info.sha256, "pulp_domain_id": get_domain_pk()}
-    package = PackageFile.objects.filter(**key).first()
+    package = in_domain(PackageFile.objects.filter(filename=info.filename, sha256=info.sha256))
+    package = package.first()
     if package is None:
         with transaction.atomic():
             package, created = create_unit(info)
@@ -59,20 +59,19 @@ def store_package(upload, info):
 def create_unit(info):
     """(unit, True) for a new unit of `info`, or (unit, False) when a concurrent upload of the
     same file created it first (that upload also links its artifact)."""
-    domain = get_domain_pk()
     try:
         with transaction.atomic():
-            return PackageFile.objects.create(**asdict(info), pulp_domain_id=domain), True
+            return PackageFile.objects.create(**asdict(info), **domain_kwargs(PackageFile)), True
     except IntegrityError:
-        same = {"filename": info.filename, "sha256": info.sha256, "pulp_domain_id": domain}
-        return PackageFile.objects.get(**same), False
+        same = in_domain(PackageFile.objects.filter(filename=info.filename, sha256=info.sha256))
+        return same.get(), False
 
 
 def store_artifact(upload, expected_digests=None):
     """The artifact holding `upload`'s bytes, verified in storage: an existing one (repaired
     if its stored file is damaged), or a new one (storage moves the uploaded file into place)."""
     artifact = Artifact.init_and_validate(upload, expected_digests=expected_digests)
-    existing = Artifact.objects.filter(sha256=artifact.sha256, pulp_domain_id=get_domain_pk())
+    existing = in_domain(Artifact.objects.filter(sha256=artifact.sha256))
     if found := existing.first():
         _write_if_damaged(found, upload)
         found.touch()

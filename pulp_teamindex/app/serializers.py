@@ -15,11 +15,11 @@ from pulpcore.plugin.serializers import (
     RepositorySerializer,
     SingleArtifactContentUploadSerializer,
 )
-from pulpcore.plugin.util import get_domain_pk
+from pulpcore.plugin.util import get_domain
 from rest_framework import serializers
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, PermissionDenied
 
-from . import endpoints
+from . import endpoints, index_admin, readers
 from .audit import record_refusal
 from .change_feed import FLUSH, notify_changed
 from .distfiles import (
@@ -27,6 +27,7 @@ from .distfiles import (
     check_bare_filename,
     inspect_distribution,
 )
+from .domains import in_domain
 from .models import (
     PackageFile,
     TeamIndexDistribution,
@@ -59,9 +60,22 @@ class PackageFileSerializer(SingleArtifactContentUploadSerializer):
     upload_time = serializers.DateTimeField(read_only=True)
     metadata_sha256 = serializers.CharField(read_only=True)
 
+    def validate_file_url(self, value):
+        """Refused: the worker would fetch whatever address a publisher names, the API and
+        other internal services among them, and the file would skip the checks an upload
+        gets before anything is stored."""
+        raise serializers.ValidationError(
+            _(
+                "file_url is not accepted by team indexes: Pulp does not fetch single files "
+                "from URLs. Upload the file itself (`file`, or a chunked `upload`), or publish "
+                "it with twine."
+            )
+        )
+
     def validate(self, data):
         """Inspect an uploaded file in the API process, so a bad file is refused with a 400
-        before pulpcore stores it as an artifact."""
+        before pulpcore stores it as an artifact. Names are claimed here for a clear 409;
+        whatever the path (`upload`, `artifact`), the repository version checks them again."""
         if (upload := data.get("file")) is not None:
             if upload.size > settings.TEAMINDEX_MAX_UPLOAD_SIZE:
                 raise serializers.ValidationError(
@@ -91,6 +105,9 @@ class PackageFileSerializer(SingleArtifactContentUploadSerializer):
             raise serializers.ValidationError(
                 {"relative_path": _("Give the file name when creating from an artifact.")}
             )
+        request = self.context.get("request")  # None in the task, which re-validates
+        if request is not None and (reason := readers.unusable_source(request.user, data)):
+            raise PermissionDenied(reason)
         return super().validate(data)
 
     def deferred_validate(self, data):
@@ -103,10 +120,10 @@ class PackageFileSerializer(SingleArtifactContentUploadSerializer):
         return data
 
     def retrieve(self, validated_data):
-        return PackageFile.objects.filter(
-            filename=validated_data["filename"],
-            sha256=validated_data["sha256"],
-            pulp_domain=get_domain_pk(),
+        return in_domain(
+            PackageFile.objects.filter(
+                filename=validated_data["filename"], sha256=validated_data["sha256"]
+            )
         ).first()
 
     class Meta:
@@ -252,7 +269,18 @@ class TeamIndexRepositorySerializer(RepositorySerializer):
 
     def validate(self, data):
         data = super().validate(data)
-        if self.instance is None and data.get("distribute", True):
+        request = self.context.get("request")  # None in the update task: checked before it
+        fields = index_admin.admin_fields_changed(self.instance, data)
+        if (
+            fields
+            and request is not None
+            and not index_admin.is_index_admin(request.user, get_domain())
+        ):
+            raise PermissionDenied(index_admin.refusal(fields))
+        if self.instance is not None:  # creation-only: pulpcore compares every field on update
+            data.pop("base_path", None)
+            data.pop("distribute", None)
+        elif data.get("distribute", True):
             self._distribution = TeamIndexDistributionSerializer(
                 data={"name": data["name"], "base_path": data.get("base_path") or data["name"]},
                 context=self.context,

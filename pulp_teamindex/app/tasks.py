@@ -3,6 +3,7 @@
 from django.db import transaction
 from pulpcore.plugin.models import RepositoryVersion
 
+from .domains import domain_kwargs
 from .importing import import_directory, import_index
 from .models import (
     PackageFile,
@@ -21,9 +22,8 @@ def publish(repository_version_pk):
     it is a named, immutable pointer that pulpcore's publication machinery understands.
     """
     version = RepositoryVersion.objects.get(pk=repository_version_pk)
-    with TeamIndexPublication.create(version, pass_through=False) as publication:
-        pass
-    return publication
+    with TeamIndexPublication.create(version, pass_through=False):
+        pass  # pulpcore records it among the task's created resources
 
 
 def set_yanked(repository_pk, filenames, reason=None):
@@ -35,7 +35,10 @@ def set_yanked(repository_pk, filenames, reason=None):
         if reason is None:
             version.remove_content(current)
             return
-        units = [Yank.objects.get_or_create(filename=f, reason=reason)[0].pk for f in filenames]
+        here = domain_kwargs(Yank)
+        units = [
+            Yank.objects.get_or_create(filename=f, reason=reason, **here)[0].pk for f in filenames
+        ]
         version.add_content(Yank.objects.filter(pk__in=units))
 
 

@@ -2,13 +2,13 @@
 
 Every path that changes what an index serves (content upload into a repository, repository
 modify) carries a publisher-gate condition in its access policy. Indexes, their versions and
-files are visible to every authenticated user, so tools and CI accounts can discover them;
-who may *read* an index's packages is the distribution's content guard's business.
+files are scoped (pulpcore's queryset scoping) to the indexes a user may read (`readers`): an
+index served without a content guard is readable by all, a guarded one only by its viewers,
+owners and publisher, so the REST API never lists what the content guard protects.
 """
 
 from django_filters import CharFilter
 from drf_spectacular.utils import extend_schema
-from pulpcore.plugin.actions import ModifyRepositoryActionMixin
 from pulpcore.plugin.serializers import AsyncOperationResponseSerializer
 from pulpcore.plugin.tasking import add_and_remove, dispatch
 from pulpcore.plugin.viewsets import (
@@ -26,7 +26,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.response import Response
 
-from . import audit, tasks
+from . import audit, readers, tasks
 from .access_policies import (
     VIEW_ANY_AUTHENTICATED,
     admin_statements,
@@ -36,6 +36,7 @@ from .access_policies import (
 from .action_serializers import (
     FileSelectionSerializer,
     ImportSerializer,
+    ModifyIndexSerializer,
     PromoteSerializer,
     RollbackSerializer,
 )
@@ -102,6 +103,7 @@ class PackageFileViewSet(SingleArtifactContentUploadViewSet):
                 "condition": ["has_model_or_domain_perms:core.manage_content_labels"],
             },
         ],
+        "queryset_scoping": {"function": "scope_queryset"},  # pulpcore's: readable indexes' units
     }
 
     def init_content_data(self, serializer, request):
@@ -124,11 +126,13 @@ class YankViewSet(ReadOnlyContentViewSet):
         "statements": [
             {"action": ["list", "retrieve"], "principal": "authenticated", "effect": "allow"},
         ],
+        "queryset_scoping": {"function": "scope_queryset"},
     }
 
 
-class TeamIndexRepositoryViewSet(RepositoryViewSet, ModifyRepositoryActionMixin, RolesMixin):
-    """Team indexes. Admins create and remove them; only the publisher modifies their content."""
+class TeamIndexRepositoryViewSet(RepositoryViewSet, RolesMixin):
+    """Team indexes. Admins create and remove them; only the publisher modifies their content.
+    A user sees the indexes they may read (`readers`); others answer 404."""
 
     endpoint_name = "teamindex"
     queryset = TeamIndexRepository.objects.exclude(user_hidden=True)
@@ -181,10 +185,36 @@ class TeamIndexRepositoryViewSet(RepositoryViewSet, ModifyRepositoryActionMixin,
             },
         ],
         "creation_hooks": owner_hook("teamindexrepository"),
+        "queryset_scoping": {"function": "scope_queryset"},
     }
     LOCKED_ROLES = owner_roles(
         "teamindexrepository", ["view", "change", "delete", "manage_roles", "repair"]
     )
+
+    def scope_queryset(self, qs):
+        return qs.filter(pk__in=readers.readable_repositories(self.request.user).values("pk"))
+
+    @extend_schema(
+        description="Create a new version by adding and removing content units (pulpcore's "
+        "modify). Units to add and a base version must be readable by the caller, and their "
+        "names must not belong to another index.",
+        summary="Modify Repository Content",
+        responses={202: AsyncOperationResponseSerializer},
+    )
+    @action(detail=True, methods=["post"], serializer_class=ModifyIndexSerializer)
+    def modify(self, request, pk, **kwargs):
+        repository = self.get_object()
+        change = self._validated(ModifyIndexSerializer, request, repository)
+        base = change.get("base_version")
+        return self._dispatch(
+            request,
+            add_and_remove,
+            repository,
+            add_content_units=change.get("add_content_units", []),
+            remove_content_units=change.get("remove_content_units", []),
+            base_version_pk=str(base.pk) if base else None,
+            overwrite=change.get("overwrite", True),
+        )
 
     @extend_schema(
         description="Yank files (PEP 592): installers skip them unless pinned exactly.",
@@ -335,9 +365,13 @@ class TeamIndexRepositoryViewSet(RepositoryViewSet, ModifyRepositoryActionMixin,
 
 
 class TeamIndexRepositoryVersionViewSet(RepositoryVersionViewSet):
-    """The history of a team index: one version per change."""
+    """The history of a team index: one version per change; only of indexes one may read."""
 
     parent_viewset = TeamIndexRepositoryViewSet
+
+    def scope_queryset(self, qs):
+        readable = readers.readable_repositories(self.request.user).values("pk")
+        return qs.filter(repository_id__in=readable)
 
     DEFAULT_ACCESS_POLICY = {
         "statements": [
@@ -361,6 +395,7 @@ class TeamIndexRepositoryVersionViewSet(RepositoryVersionViewSet):
                 ],
             },
         ],
+        "queryset_scoping": {"function": "scope_queryset"},
     }
 
 
@@ -428,14 +463,22 @@ class TeamIndexDistributionViewSet(DistributionViewSet, RolesMixin):
                 "effect": "allow",
                 "condition": [
                     "has_model_or_domain_perms:teamindex.add_teamindexdistribution",
-                    "has_repo_or_repo_ver_param_model_or_domain_or_obj_perms:"
-                    "teamindex.view_teamindexrepository",
+                    "may_view_served_repository",
+                ],
+            },
+            {  # re-pointing needs view on what it would serve, as creating does
+                "action": ["update", "partial_update"],
+                "principal": "authenticated",
+                "effect": "allow",
+                "condition": [
+                    "has_model_or_domain_or_obj_perms:teamindex.change_teamindexdistribution",
+                    "may_view_served_repository",
                 ],
             },
             *admin_statements(
                 "teamindexdistribution",
                 [
-                    (["update", "partial_update", "set_label", "unset_label"], "change"),
+                    (["set_label", "unset_label"], "change"),
                     (["destroy"], "delete"),
                     (["list_roles", "add_role", "remove_role"], "manage_roles"),
                 ],

@@ -126,3 +126,25 @@ def test_upstream_fall_through_follows_each_domains_owners(
         listed = requests.get(open_["index_url"] + "team-secret/", headers=JSON, timeout=30)
         assert [f["filename"] for f in listed.json()["files"]] == [attacker]
         assert listed.headers["X-Teamindex-Source"] == "upstream"
+
+
+def test_yanks_and_namespace_grants_stay_in_their_domain(domain_stack, admin, publisher, corpus):
+    """The same yank (filename and reason) and the same namespace prefix in two domains are two
+    objects, one per domain: neither domain reuses or is blocked by the other's."""
+    first, second = make_domain(domain_stack, admin), make_domain(domain_stack, admin)
+    yanks = {}
+    for domain in (first, second):
+        api = f"/pulp/{domain}/api/v3/"
+        repo = admin.post(api + "repositories/teamindex/teamindex/", json={"name": "idx"}).json()
+        index = {"distribution": {"upload_url": repo["upload_url"]}}
+        assert twine_upload(index, publisher, corpus / WHEEL).returncode == 0
+        yank = {"filenames": [WHEEL], "reason": "broken"}
+        publisher.ok(publisher.post(repo["pulp_href"] + "yank/", json=yank))
+        latest = admin.get(repo["pulp_href"]).json()["latest_version_href"]
+        listed = admin.get(api + "content/teamindex/yanks/", params={"repository_version": latest})
+        [yanks[domain]] = [y["pulp_href"] for y in listed.json()["results"]]
+        grant = admin.post(
+            api + "teamindex/namespaces/", json={"prefix": "acme", "repository": repo["pulp_href"]}
+        )
+        assert grant.status_code == 201, grant.text
+    assert f"/pulp/{first}/" in yanks[first] and f"/pulp/{second}/" in yanks[second]

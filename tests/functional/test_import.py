@@ -107,3 +107,22 @@ def test_a_later_import_never_changes_published_bytes(pulp, publisher, admin, in
     again = publisher.ok(publisher.post(repo + "import/", json={"path": str(first)}))
     assert again["result"]["refused"] == []
     assert admin.get(repo).json()["latest_version_href"].endswith("/versions/2/")  # no change
+
+
+def test_links_out_of_the_allowed_paths_are_not_read(pulp, publisher, corpus, index, tmp_path):
+    """A symlink inside an allowed directory must not publish a file from elsewhere."""
+    root = pulp.state_dir / "imports" / f"{index['name']}-links"
+    root.mkdir(parents=True)
+    name = "synth_p00000-1.0.0-py3-none-any.whl"
+    outside = tmp_path / name
+    shutil.copy(corpus / name, outside)
+    (root / name).symlink_to(outside)
+    repo = index["repository"]["pulp_href"]
+    try:
+        task = publisher.ok(publisher.post(repo + "import/", json={"path": str(root)}))
+        assert task["result"]["imported"] == 0
+        [refused] = task["result"]["refused"]
+        assert refused["file"] == name
+        assert "outside ALLOWED_IMPORT_PATHS" in refused["reason"]
+    finally:
+        shutil.rmtree(root)

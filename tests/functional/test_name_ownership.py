@@ -1,6 +1,9 @@
 """No dependency confusion between indexes: a project name belongs to one index, by PEP 752
 namespace grant or by first publication."""
 
+import uuid
+
+from distgen import wheel
 from helpers import legacy_post, make_index, twine_upload
 
 WHEEL = "synth_p00002-1.0.0-py3-none-any.whl"
@@ -74,5 +77,40 @@ def test_a_namespace_cannot_take_names_another_index_owns(admin, publisher, corp
         )
         assert response.status_code == 409
         assert "synth-p00002" in response.text
+    finally:
+        admin.ok(admin.delete(other["repository"]["pulp_href"]))
+
+
+def _bare_upload(publisher, path):
+    """A unit in no index yet (the deployment's publisher may make them)."""
+    task = publisher.ok(
+        publisher.post(
+            "content/teamindex/packages/", files={"file": (path.name, path.read_bytes())}
+        )
+    )
+    [unit] = [href for href in task["created_resources"] if "/content/" in href]
+    return unit
+
+
+def test_modify_claims_names_like_an_upload(admin, publisher, corpus, index, tmp_path):
+    """Files of a name another index owns enter only as its owner's bytes; a new name brought
+    in by modify belongs to the index it entered, as after an upload."""
+    other = make_index(admin)
+    modify = other["repository"]["pulp_href"] + "modify/"
+    try:
+        assert _upload(index, publisher, corpus).status_code == 200
+        foreign = _bare_upload(publisher, corpus / "synth_p00002-1.1.0-py3-none-any.whl")
+        refused = publisher.post(modify, json={"add_content_units": [foreign]})
+        assert refused.status_code == 409
+        assert f"belongs to index {index['name']!r}" in refused.text
+        base = admin.get(index["repository"]["pulp_href"]).json()["latest_version_href"]
+        publisher.ok(publisher.post(modify, json={"base_version": base}))  # the owner's bytes
+
+        name = f"fresh-{uuid.uuid4().hex[:8]}"
+        brought = _bare_upload(publisher, wheel(tmp_path, name, "1.0"))
+        publisher.ok(publisher.post(modify, json={"add_content_units": [brought]}))
+        taken = _upload(index, publisher, tmp_path, wheel(tmp_path, name, "2.0").name)
+        assert taken.status_code == 409
+        assert other["name"] in taken.text
     finally:
         admin.ok(admin.delete(other["repository"]["pulp_href"]))

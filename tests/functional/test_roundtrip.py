@@ -225,7 +225,8 @@ def test_files_and_metadata_are_served_exactly_and_follow_changes(corpus, index,
             == 404
         )
 
-    unit = admin.get("content/teamindex/packages/", params={"filename": target.name}).json()
+    latest = admin.get(index["repository"]["pulp_href"]).json()["latest_version_href"]
+    unit = admin.get("content/teamindex/packages/", params={"repository_version": latest}).json()
     publisher.ok(
         publisher.post(
             index["repository"]["pulp_href"] + "modify/",

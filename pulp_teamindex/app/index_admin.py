@@ -1,0 +1,36 @@
+"""Decisions that belong to the deployment's admins, not to whoever owns an index.
+
+Owning an index (its owner role: view, change, delete, manage roles) lets a team describe it,
+label it, and manage who else owns or reads it. Who may publish to it (`publisher`) and where
+the names nobody here owns come from (`upstream`) decide what every installer of the index
+receives: an owner who could set them could make themselves the publisher, or point the index
+at an index they control. They need `teamindex.change_teamindexrepository` at model or domain
+level, the same as namespace grants need `teamindex.add_namespace` there.
+"""
+
+ADMIN_FIELDS = ("publisher", "upstream")
+CHANGE = "teamindex.change_teamindexrepository"
+
+
+def is_index_admin(user, domain):
+    """`user` may change any index of `domain`: model-level or domain-level permission."""
+    return user.has_perm(CHANGE) or user.has_perm(CHANGE, domain)
+
+
+def admin_fields_changed(instance, data):
+    """The fields of ADMIN_FIELDS that `data` sets to a value other than `instance`'s (any
+    value when there is no instance yet); an empty value and null are the same."""
+    return [
+        field
+        for field in ADMIN_FIELDS
+        if field in data and (data[field] or None) != (getattr(instance, field, None) or None)
+    ]
+
+
+def refusal(fields):
+    """Why a non-admin may not set `fields`, in words a person can act on."""
+    return (
+        f"Only an admin may set {' and '.join(fields)} of an index: who publishes to it and "
+        "where its unowned names come from are deployment decisions, not part of owning the "
+        "index. Ask an admin (teamindex.change_teamindexrepository at model or domain level)."
+    )
