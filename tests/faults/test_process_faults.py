@@ -2,6 +2,7 @@
 under a supervisor (dev/supervise.py), as it would under systemd or a container runtime, and
 what was acknowledged before the fault is still served after it."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -33,10 +34,15 @@ def team(stack):
 
 
 def _service_pids(stack, service):
-    """The supervised service's own processes (the supervisor's children)."""
-    supervisor = (stack.state_dir / f"{service}.pid").read_text().strip()
-    out = subprocess.run(["pgrep", "-P", supervisor], capture_output=True, text=True)
-    return [int(pid) for pid in out.stdout.split()]
+    """Every process of the supervised service (the supervisor's descendants): a crash of the
+    service as a whole, as when its container dies."""
+    found, parents = [], [(stack.state_dir / f"{service}.pid").read_text().strip()]
+    while parents:
+        out = subprocess.run(["pgrep", "-P", parents.pop()], capture_output=True, text=True)
+        children = out.stdout.split()
+        found += [int(pid) for pid in children]
+        parents += children
+    return found
 
 
 def _upload(team, tmp_path, version):
@@ -73,8 +79,11 @@ def test_a_killed_service_comes_back_and_nothing_acknowledged_is_lost(
 ):
     before, before_path = _upload(team, tmp_path, f"1.0.{len(service)}")
     assert before.status_code == 200, before.text
-    for pid in _service_pids(stack, service):
-        os.kill(pid, signal.SIGKILL)
+    pids = _service_pids(stack, service)
+    assert pids
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
     _eventually(lambda: _served(team, before_path))
     after, after_path = _eventually_uploaded(team, tmp_path, f"2.0.{len(service)}")
     assert _served(team, after_path)
