@@ -15,7 +15,7 @@ from pulpcore.plugin.models import Artifact, ContentArtifact
 from .distfiles import InvalidDistribution, inspect_distribution
 from .domains import in_domain
 from .models import PackageFile, ever_held
-from .ownership import claim_all
+from .ownership import name_refusals
 from .publishing import create_unit
 
 
@@ -67,7 +67,7 @@ class BulkImport:
         return kept
 
     def _refuse_taken_names(self, valid):
-        refusals = claim_all(self.repository, {info.normalized_name for info, *_ in valid})
+        refusals = name_refusals(self.repository, {info.normalized_name for info, *_ in valid})
         kept = []
         for info, path, shown in valid:
             if reason := refusals.get(info.normalized_name):

@@ -19,7 +19,7 @@ from .legacy_form import check_action, check_claims, file_digests
 from .models import TeamIndexDistribution
 from .multipart import PlainFilenameMultiPartParser, UploadSpaceFull
 from .nul_paths import has_nul
-from .ownership import NameTaken, claim
+from .ownership import NameTaken, check_name
 from .publisher_gate import may_publish, publisher_for
 from .publishing import (
     RETRY_AFTER,
@@ -93,7 +93,7 @@ class LegacyUploadView(APIView):
         info = inspect_distribution(path, upload.name)
         check_claims(form, info, file_digests(path))
         try:
-            claim(repository, info.normalized_name)
+            check_name(repository, info.normalized_name)
         except NameTaken as exc:
             return _text(409, str(exc))
 

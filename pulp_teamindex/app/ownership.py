@@ -16,30 +16,35 @@ from .freshness import owner_message
 from .models import Namespace, PackageFile, ProjectOwner
 from .names import prefixes_of
 
+NAME_TAKEN_PREFIX = "Project "  # how every NameTaken message begins
+
 
 class NameTaken(Exception):
-    """The project name belongs to another index; the message says which and why."""
+    """The project name belongs to another index; the message (which begins with
+    NAME_TAKEN_PREFIX) says which and why."""
 
 
-def claim(repository, normalized_name):
-    """Let `repository` publish `normalized_name`, recording it as the owner if nobody is;
-    raise NameTaken when another index owns or reserved the name."""
-    if reason := claim_all(repository, [normalized_name]).get(normalized_name):
+def check_name(repository, normalized_name):
+    """Raise NameTaken when another index owns or reserved `normalized_name`. Nothing is
+    claimed: a name is claimed only by the repository version that publishes it (see
+    `refuse_foreign_files`), so an upload or import that fails claims nothing."""
+    if reason := name_refusals(repository, [normalized_name]).get(normalized_name):
         raise NameTaken(reason)
 
 
-def claim_all(repository, names):
-    """Claim every name of `names` for `repository` in a few queries, whatever their number;
-    return {name: why it is refused} for the names another index owns or reserved."""
-    return {name: reason for name, (_owner, reason) in _claims(repository, names).items()}
+def name_refusals(repository, names):
+    """{name: why it is refused} for the names of `names` another index owns or reserved, in a
+    few queries whatever their number; claims nothing."""
+    return {name: reason for name, (_owner, reason) in _claims(repository, names, False).items()}
 
 
-def refused_files(repository, files):
-    """Claim the names of `files` (a PackageFile queryset: units entering `repository`) like an
-    upload does; return {filename: why it is refused}. A file of a name another index owns is
-    accepted only when that index itself held these very bytes: promotion from the owner."""
+def refused_files(repository, files, claim=False):
+    """{filename: why it is refused} for `files` (a PackageFile queryset: units entering
+    `repository`); with `claim`, the names nobody owned become `repository`'s. A file of a name
+    another index owns is accepted only when that index itself held these very bytes:
+    promotion from the owner."""
     names = set(files.values_list("normalized_name", flat=True).distinct())
-    refusals = _claims(repository, names)
+    refusals = _claims(repository, names, claim)
     if not refusals:
         return {}
     suspects = list(
@@ -61,13 +66,13 @@ def refuse_foreign_files(repository, version):
     """Fail the new `version` if it adds a file whose name belongs to another index (see
     `refused_files`): whatever path created the version, names stay with their owners."""
     added = PackageFile.objects.filter(pk__in=version.added().values("pk"))
-    if refusals := refused_files(repository, added):
+    if refusals := refused_files(repository, added, claim=True):
         raise NameTaken(" ".join(sorted(set(refusals.values()))))
 
 
-def _claims(repository, names):
+def _claims(repository, names, claim):
     """{name: (owning repository pk, reason)} for the names of `names` that another index
-    owns or reserved; the names nobody owned now belong to `repository`."""
+    owns or reserved; with `claim`, the names nobody owned now belong to `repository`."""
     refusals, free = {}, set()
     reserved = _namespaces_covering(names)
     for name in names:
@@ -80,7 +85,7 @@ def _claims(repository, names):
                 f"Project {name!r} is in namespace {namespace.prefix!r}, reserved for "
                 f"index {namespace.repository.name!r}. Publish it there.",
             )
-    for owner in _owners_of(free, repository):
+    for owner in _owners_of(free, repository, claim):
         if owner.repository_id != repository.pk:
             refusals[owner.normalized_name] = (
                 owner.repository_id,
@@ -96,16 +101,16 @@ def _namespaces_covering(names):
     return {namespace.prefix: namespace for namespace in found.select_related("repository")}
 
 
-def _owners_of(names, repository):
-    """The owners of `names`, making `repository` the owner of those nobody owned (a
-    concurrent first claim may win: the database keeps one owner per name)."""
+def _owners_of(names, repository, claim):
+    """The owners of `names`; with `claim`, `repository` becomes the owner of those nobody
+    owned (a concurrent first claim may win: the database keeps one owner per name)."""
 
     def owners(among):
         found = in_domain(ProjectOwner.objects.filter(normalized_name__in=among))
         return {owner.normalized_name: owner for owner in found.select_related("repository")}
 
     known = owners(names)
-    if new := sorted(set(names) - known.keys()):
+    if claim and (new := sorted(set(names) - known.keys())):
         here = domain_kwargs(ProjectOwner)
         claims = (ProjectOwner(normalized_name=n, repository=repository, **here) for n in new)
         ProjectOwner.objects.bulk_create(claims, ignore_conflicts=True)

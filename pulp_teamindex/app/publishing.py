@@ -12,6 +12,7 @@ from pulpcore.plugin.tasking import aadd_and_remove, cancel_task, dispatch
 
 from .domains import domain_kwargs, in_domain
 from .models import FilenameReuse, PackageFile, ever_held, memberships_of_unit
+from .ownership import NAME_TAKEN_PREFIX
 from .storage_check import is_out_of_space, remove_damaged, stored_matches
 
 RETRY_AFTER = 10
@@ -163,6 +164,8 @@ def add_to_index(repository, package):
     description = (task.error or {}).get("description", "")
     if FilenameReuse.__name__ in description or "File already exists" in description:
         raise PublishFailed(409, f"File already exists: {package.filename}.")
+    if description.startswith(NAME_TAKEN_PREFIX):  # another index claimed it a moment ago
+        raise PublishFailed(409, description)
     raise PublishFailed(
         503, f"The index could not be updated ({task.state}): {description}. Retry the upload."
     )

@@ -35,7 +35,7 @@ from .models import (
     TeamIndexRepository,
     Yank,
 )
-from .ownership import NameTaken, claim
+from .ownership import NameTaken, check_name
 from .upstream_pages import absolute_url, redact
 
 
@@ -90,7 +90,7 @@ class PackageFileSerializer(SingleArtifactContentUploadSerializer):
             try:
                 info = _inspect_or_400(upload.temporary_file_path(), filename)
                 if repository is not None:
-                    _claim_or_409(repository, info.normalized_name)
+                    _name_free_or_409(repository, info.normalized_name)
             except (serializers.ValidationError, NameConflict) as exc:
                 if repository is not None:
                     record_refusal(
@@ -161,9 +161,9 @@ class NameConflict(APIException):
     default_code = "name_taken"
 
 
-def _claim_or_409(repository, normalized_name):
+def _name_free_or_409(repository, normalized_name):
     try:
-        claim(repository, normalized_name)
+        check_name(repository, normalized_name)
     except NameTaken as exc:
         raise NameConflict(str(exc)) from exc
 

@@ -10,7 +10,7 @@ import time
 
 import pytest
 import requests
-from distgen import wheel
+from distgen import corpus, wheel
 from helpers import account, devstack, legacy_post, make_index
 
 RECOVERY = 60  # seconds within which the stack must serve again on its own
@@ -19,6 +19,7 @@ RECOVERY = 60  # seconds within which the stack must serve again on its own
 @pytest.fixture(scope="module")
 def stack():
     stack = devstack.throwaway("proc-faults")
+    stack.extra_settings["ALLOWED_IMPORT_PATHS"] = [str(stack.state_dir / "imports")]
     try:
         devstack.start(stack)
         yield stack
@@ -45,8 +46,8 @@ def _service_pids(stack, service):
     return found
 
 
-def _upload(team, tmp_path, version):
-    path = wheel(tmp_path, "fault-proof", version)
+def _upload(team, tmp_path, version, name="fault-proof"):
+    path = wheel(tmp_path, name, version)
     auth = (team["publisher"].username, team["publisher"].password)
     response = legacy_post(team, auth, path.name, path.read_bytes())
     return response, path
@@ -110,3 +111,24 @@ def test_a_database_restart_heals_by_itself(stack, team, tmp_path):
     _eventually(lambda: _served(team, before_path))
     _, after_path = _eventually_uploaded(team, tmp_path, "4.0")
     assert _served(team, after_path)
+
+
+def test_a_worker_killed_mid_import_publishes_and_claims_nothing(stack, team):
+    """Names are claimed only by the version that publishes them: an import cut short leaves
+    every one of its names free for any index, and the index unchanged."""
+    admin = account(stack, "admin")
+    source = stack.state_dir / "imports" / "cut-short"
+    corpus(source, projects=1500, versions=1, prefix="cutshort")
+    repo = team["repository"]["pulp_href"]
+    before = admin.get(repo).json()["latest_version_href"]
+    task = team["publisher"].post(repo + "import/", json={"path": str(source)}).json()["task"]
+    _eventually(lambda: admin.get(task).json()["state"] == "running", seconds=30)
+    time.sleep(1.5)  # into the batches
+    for pid in _service_pids(stack, "worker"):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    assert admin.get(repo).json()["latest_version_href"] == before
+    other = make_index(admin)
+    name = "cutshort-p00007"
+    response, _ = _upload({**other, "publisher": team["publisher"]}, source.parent, "1.0", name)
+    assert response.status_code == 200, response.text
