@@ -12,6 +12,9 @@ class PulpTeamIndexPluginAppConfig(PulpPluginAppConfig):
 
     def ready(self):
         super().ready()
-        from . import signals
+        from pulp_teamindex.app import signals, versions
+        from pulp_teamindex.app.models import TeamIndexRepository
 
+        TeamIndexRepository.version_rules = versions.RULES
+        TeamIndexRepository.version_listeners = versions.LISTENERS
         signals.connect()

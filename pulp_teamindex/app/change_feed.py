@@ -23,6 +23,8 @@ from functools import partial
 from django.conf import settings
 from django.db import connection, transaction
 
+from pulp_teamindex.app.simple.memory import freshness
+
 CHANNEL = "pulp_teamindex_changed"
 ACK_CHANNEL = "pulp_teamindex_applied"
 FLUSH = "flush"  # who owns which name changed, or an upstream did: forget every page
@@ -68,6 +70,16 @@ def _confirm_on_commit(payload):
 
 DISTRIBUTION = "d"  # a distribution created, edited or deleted
 ACCESS = "a"  # a user, group, role assignment or content guard changed
+
+
+def version_created(repository_pk, number, projects):
+    """Report a new version of a repository and the projects it touched; confirmed."""
+    notify_changed(freshness.message(repository_pk, number, projects), confirm=True)
+
+
+def name_claimed(normalized_name):
+    """Report that a project name gained an owner: its pages must go in every index."""
+    notify_changed(freshness.owner_message(normalized_name))
 
 
 def unique_change(kind=DISTRIBUTION):

@@ -22,17 +22,20 @@ from django.conf import settings
 from pulpcore.plugin.content import Handler, app
 from pulpcore.plugin.util import set_domain
 
-from . import change_feed, served_files, simple_pages, upstream
-from .distfiles import InvalidDistribution, normalize_name, parse_filename
-from .endpoints import PYPI_PREFIX, SIMPLE_DIR
-from .freshness import Freshness, new_owner
-from .grants import GrantCache
-from .models import METADATA_SUFFIX, PACKAGES_DIR, TeamIndexDistribution
-from .negotiation import choose_content_type
-from .nul_paths import refuse_nul_paths
-from .page_cache import MISSING, Cached, PageCache
-from .route_table import Route, RouteTable
-from .upstream_pages import UpstreamError
+from pulp_teamindex.app import change_feed
+from pulp_teamindex.app.distfiles import normalize_name, parse_filename
+from pulp_teamindex.app.endpoints import PYPI_PREFIX, SIMPLE_DIR
+from pulp_teamindex.app.exceptions import InvalidDistribution, UpstreamError
+from pulp_teamindex.app.models import METADATA_SUFFIX, PACKAGES_DIR, TeamIndexDistribution
+from pulp_teamindex.app.names import upstream
+from pulp_teamindex.app.nul_paths import refuse_nul_paths
+from pulp_teamindex.app.simple import files as served_files
+from pulp_teamindex.app.simple import pages as simple_pages
+from pulp_teamindex.app.simple.memory.freshness import Freshness, new_owner
+from pulp_teamindex.app.simple.memory.grants import GrantCache
+from pulp_teamindex.app.simple.memory.page_cache import MISSING, Cached, PageCache
+from pulp_teamindex.app.simple.memory.routes import Route, RouteTable
+from pulp_teamindex.app.simple.negotiation import choose_content_type
 
 log = logging.getLogger(__name__)
 

@@ -26,6 +26,8 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
+from pulp_teamindex.app.exceptions import InvalidDistribution
+
 WHEEL = "bdist_wheel"
 SDIST = "sdist"
 
@@ -54,10 +56,6 @@ _PLATFORM_TAG = re.compile(
 
 # PEP 508 project names: ASCII letters and digits, with . _ - inside.
 _VALID_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
-
-
-class InvalidDistribution(ValueError):
-    """The file cannot be accepted into an index; the message tells the uploader why."""
 
 
 @dataclass(frozen=True)

@@ -20,19 +20,13 @@ from pulpcore.plugin.models import (
 )
 from pulpcore.plugin.util import get_domain_pk
 
-from .change_feed import notify_changed
-from .distfiles import SDIST, WHEEL, InvalidDistribution, parse_filename
-from .freshness import message
+from pulp_teamindex.app.distfiles import SDIST, WHEEL
 
 log = getLogger(__name__)
 
 PACKAGES_DIR = "packages/"
 VERSIONED_PATH = re.compile(r"^versions/(?P<number>\d+)/(?P<rest>.*)$")
 METADATA_SUFFIX = ".metadata"
-
-
-class FilenameReuse(ValueError):
-    """A filename already in the index would change bytes; twine reads "already exists"."""
 
 
 class PackageFile(Content):
@@ -125,77 +119,19 @@ class TeamIndexRepository(Repository, AutoAddObjPermsMixin):
             ("repair_teamindexrepository", "Can repair repository versions"),
         ]
 
+    # What every new version must satisfy, and who hears of it: installed by the app config
+    # from `versions`, which builds on these models (so this module need not import it).
+    version_rules = ()
+    version_listeners = ()
+
     def on_new_version(self, version):
-        """Content apps serve the newest version from memory: tell them which projects
-        changed, so they re-render only those."""
         super().on_new_version(version)
-        payload = message(self.pk, version.number, touched_projects(version))
-        notify_changed(payload, confirm=True)
+        for listener in self.version_listeners:
+            listener(self, version)
 
     def finalize_new_version(self, new_version):
-        """Refuse a version in which a filename of this index would change bytes or a file
-        would take a name another index owns, whatever made it (upload, promote, modify,
-        import); keep one yank per filename (the newest reason wins)."""
-        from .ownership import refuse_foreign_files  # imports this module
-
-        refuse_filename_reuse(self, new_version)
-        refuse_foreign_files(self, new_version)
-        replace_older_yanks(new_version)
-
-
-def refuse_filename_reuse(repository, new_version):
-    """A filename once in an index keeps its bytes forever, as on PyPI.
-
-    Only the added files are checked, against every file the repository has ever held, so the
-    cost follows the size of the change, not of the index.
-    """
-    added = PackageFile.objects.filter(pk__in=new_version.added().values("pk"))
-    added_files = list(added.only("filename"))
-    added_by_name = {f.filename: f.pk for f in added_files}
-    if len(added_by_name) < len(added_files):
-        raise FilenameReuse(
-            "File already exists: one filename was added twice with different content."
-        )
-    if not added_by_name:
-        return
-    clash = (
-        ever_held(repository)
-        .filter(filename__in=list(added_by_name))
-        .exclude(pk__in=list(added_by_name.values()))
-        .values_list("filename", flat=True)
-        .first()
-    )
-    if clash:
-        raise FilenameReuse(
-            f"File already exists: {clash} is already in this index with different content. "
-            "A published filename can never change; release a new version instead."
-        )
-
-
-def touched_projects(version):
-    """Normalized names of the projects whose files or yanks `version` added or removed, or
-    None when that cannot be told (then every page of the index is re-rendered)."""
-    changed = Content.objects.filter(
-        Q(version_memberships__version_added=version)
-        | Q(version_memberships__version_removed=version)
-    ).values("pk")
-    projects = set(
-        PackageFile.objects.filter(pk__in=changed).values_list("normalized_name", flat=True)
-    )
-    for filename in Yank.objects.filter(pk__in=changed).values_list("filename", flat=True):
-        try:
-            projects.add(parse_filename(filename)[1])
-        except InvalidDistribution:
-            return None
-    return projects
-
-
-def replace_older_yanks(new_version):
-    added = Yank.objects.filter(pk__in=new_version.added().values("pk"))
-    names = {y.filename: y.pk for y in added.only("filename")}
-    if names:
-        older = members_of(new_version, Yank).filter(filename__in=list(names))
-        new_version.remove_content(older.exclude(pk__in=list(names.values())))
+        for rule in self.version_rules:
+            rule(self, new_version)
 
 
 class TeamIndexPublication(Publication, AutoAddObjPermsMixin):

@@ -41,5 +41,5 @@ TEAMINDEX_UPSTREAM_TTL = 300.0
 
 DRF_ACCESS_POLICY = {
     "dynaconf_merge_unique": True,
-    "reusable_conditions": ["pulp_teamindex.app.global_access_conditions"],
+    "reusable_conditions": ["pulp_teamindex.app.access.conditions"],
 }

@@ -6,8 +6,8 @@ from django.contrib.auth import get_user_model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from pulpcore.plugin.models import RepositoryVersion
 
-from .change_feed import ACCESS, FLUSH, notify_changed, unique_change
-from .models import Namespace, TeamIndexDistribution, TeamIndexRepository
+from pulp_teamindex.app.change_feed import ACCESS, FLUSH, notify_changed, unique_change
+from pulp_teamindex.app.models import Namespace, TeamIndexDistribution, TeamIndexRepository
 
 
 def _changed(sender, **kwargs):

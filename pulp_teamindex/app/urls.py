@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.urls import path, re_path
 
-from .endpoints import PYPI_PREFIX, pypi_paths_enabled, upload_prefix
-from .legacy_upload import LegacyUploadView
-from .pypi_alias import SimpleRedirectView
+from pulp_teamindex.app.endpoints import PYPI_PREFIX, pypi_paths_enabled, upload_prefix
+from pulp_teamindex.app.simple.pypi_alias import SimpleRedirectView
+from pulp_teamindex.app.upload.legacy_api import LegacyUploadView
 
 _DOMAIN = "<slug:pulp_domain>/" if settings.DOMAIN_ENABLED else ""
 _DOMAIN_RE = r"(?P<pulp_domain>[-a-zA-Z0-9_]+)/" if settings.DOMAIN_ENABLED else ""

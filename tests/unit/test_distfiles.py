@@ -6,7 +6,8 @@ import pytest
 from builders import META, make_sdist, make_wheel
 
 from pulp_teamindex.app import distfiles
-from pulp_teamindex.app.distfiles import InvalidDistribution, inspect_distribution, parse_filename
+from pulp_teamindex.app.distfiles import inspect_distribution, parse_filename
+from pulp_teamindex.app.exceptions import InvalidDistribution
 
 WHL = "demo_pkg-1.0-py3-none-any.whl"
 SDIST = "demo_pkg-1.0.tar.gz"

@@ -1,6 +1,6 @@
 import json
 
-from pulp_teamindex.app.freshness import MAX_NAMED_PROJECTS, Freshness, message
+from pulp_teamindex.app.simple.memory.freshness import MAX_NAMED_PROJECTS, Freshness, message
 
 
 def test_pages_of_untouched_projects_survive_new_versions():
@@ -51,7 +51,7 @@ def test_forget_resets():
 
 
 def test_owner_messages_name_the_project_and_change_no_version():
-    from pulp_teamindex.app.freshness import new_owner, owner_message
+    from pulp_teamindex.app.simple.memory.freshness import new_owner, owner_message
 
     assert new_owner(owner_message("acme-x")) == "acme-x"
     assert new_owner(message("r1", 1, {"a"})) is None

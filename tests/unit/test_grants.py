@@ -1,4 +1,4 @@
-from pulp_teamindex.app.grants import GrantCache
+from pulp_teamindex.app.simple.memory.grants import GrantCache
 
 HEADER = "Basic cmVhZGVyOnNlY3JldA=="
 

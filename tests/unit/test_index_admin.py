@@ -1,6 +1,6 @@
 from types import SimpleNamespace
 
-from pulp_teamindex.app.index_admin import admin_fields_changed, is_index_admin, refusal
+from pulp_teamindex.app.access.index_admin import admin_fields_changed, is_index_admin, refusal
 
 
 def index(publisher=None, upstream=None):

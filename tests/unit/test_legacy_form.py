@@ -1,8 +1,9 @@
 import pytest
 from builders import make_wheel
 
-from pulp_teamindex.app.distfiles import InvalidDistribution, inspect_distribution
-from pulp_teamindex.app.legacy_form import check_action, check_claims, file_digests
+from pulp_teamindex.app.distfiles import inspect_distribution
+from pulp_teamindex.app.exceptions import InvalidDistribution
+from pulp_teamindex.app.upload.form import check_action, check_claims, file_digests
 
 WHL = "demo_pkg-1.0-py3-none-any.whl"
 

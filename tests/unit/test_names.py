@@ -1,4 +1,4 @@
-from pulp_teamindex.app.names import covers, overlaps, prefixes_of
+from pulp_teamindex.app.names.prefixes import covers, overlaps, prefixes_of
 
 
 def test_a_prefix_covers_itself_and_dash_children_only():

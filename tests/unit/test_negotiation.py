@@ -1,6 +1,6 @@
 import pytest
 
-from pulp_teamindex.app.negotiation import choose_content_type
+from pulp_teamindex.app.simple.negotiation import choose_content_type
 
 JSON = "application/vnd.pypi.simple.v1+json"
 HTML = "application/vnd.pypi.simple.v1+html"

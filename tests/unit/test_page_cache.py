@@ -1,4 +1,4 @@
-from pulp_teamindex.app.page_cache import Page, PageCache
+from pulp_teamindex.app.simple.memory.page_cache import Page, PageCache
 
 
 def page(n):

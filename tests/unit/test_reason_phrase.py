@@ -1,6 +1,6 @@
 import pytest
 
-from pulp_teamindex.app.reason_phrase import MAX_REASON, reason_phrase
+from pulp_teamindex.app.upload.reason_phrase import MAX_REASON, reason_phrase
 
 
 def test_a_message_becomes_one_line_of_visible_ascii():

@@ -1,4 +1,4 @@
-from pulp_teamindex.app.route_table import Route, RouteTable
+from pulp_teamindex.app.simple.memory.routes import Route, RouteTable
 
 
 class Clock:

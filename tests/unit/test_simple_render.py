@@ -1,7 +1,7 @@
 import json
 from datetime import UTC, datetime, timedelta, timezone
 
-from pulp_teamindex.app.simple_render import (
+from pulp_teamindex.app.simple.render import (
     FileEntry,
     project_list_html,
     project_list_json,

@@ -2,7 +2,7 @@ import errno
 import hashlib
 import io
 
-from pulp_teamindex.app.storage_check import is_out_of_space, remove_damaged, stored_matches
+from pulp_teamindex.app.upload.storage_check import is_out_of_space, remove_damaged, stored_matches
 
 DATA = b"wheel bytes" * 100
 SHA = hashlib.sha256(DATA).hexdigest()

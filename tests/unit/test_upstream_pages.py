@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from pulp_teamindex.app.upstream_pages import (
-    UpstreamError,
+from pulp_teamindex.app.exceptions import UpstreamError
+from pulp_teamindex.app.names.upstream_pages import (
     parse_html,
     parse_json,
     parse_project_names,

@@ -12,11 +12,12 @@ from pathlib import Path
 from django.db import transaction
 from pulpcore.plugin.models import Artifact, ContentArtifact
 
-from .distfiles import InvalidDistribution, inspect_distribution
-from .domains import in_domain
-from .models import PackageFile, ever_held
-from .ownership import name_refusals
-from .publishing import create_unit
+from pulp_teamindex.app.distfiles import inspect_distribution
+from pulp_teamindex.app.domains import in_domain
+from pulp_teamindex.app.exceptions import InvalidDistribution
+from pulp_teamindex.app.models import PackageFile, ever_held
+from pulp_teamindex.app.names.ownership import name_refusals
+from pulp_teamindex.app.upload.storing import create_unit
 
 
 class BulkImport:

@@ -6,7 +6,7 @@ import hashlib
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from .distfiles import InvalidDistribution
+from pulp_teamindex.app.exceptions import InvalidDistribution
 
 DIGEST_FIELDS = {
     "sha256_digest": "sha256",

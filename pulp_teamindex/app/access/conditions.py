@@ -3,9 +3,9 @@
 from pulpcore.plugin.viewsets import NamedModelViewSet
 from rest_framework.exceptions import ValidationError
 
-from .models import TeamIndexRepository
-from .publisher_gate import may_publish
-from .readers import may_view, served_repository
+from pulp_teamindex.app.access.readers import may_view, served_repository
+from pulp_teamindex.app.models import TeamIndexRepository
+from pulp_teamindex.app.upload.gate import may_publish
 
 
 def is_index_publisher(request, view, action):

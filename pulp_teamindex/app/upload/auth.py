@@ -13,8 +13,8 @@ from django.utils import timezone
 from rest_framework.authentication import BasicAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
-from .models import PublishToken
-from .tokens import TOKEN_USERNAME, digest_of, unusable_reason
+from pulp_teamindex.app.models import PublishToken
+from pulp_teamindex.app.upload.tokens import TOKEN_USERNAME, digest_of, unusable_reason
 
 VERIFIED_TTL = 300
 LAST_USED_RESOLUTION = timedelta(minutes=1)  # a write per upload would slow CI for no gain

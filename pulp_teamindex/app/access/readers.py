@@ -16,9 +16,9 @@ from django.db.models import Exists, OuterRef, Q
 from pulpcore.plugin.models import Content, ContentArtifact, RepositoryContent
 from pulpcore.plugin.util import get_domain, get_objects_for_user
 
-from .domains import in_domain
-from .models import TeamIndexDistribution, TeamIndexRepository
-from .publisher_gate import may_publish, published_by
+from pulp_teamindex.app.domains import in_domain
+from pulp_teamindex.app.models import TeamIndexDistribution, TeamIndexRepository
+from pulp_teamindex.app.upload.gate import may_publish, published_by
 
 VIEW = "teamindex.view_teamindexrepository"
 CHANGE_UPLOAD = "core.change_upload"

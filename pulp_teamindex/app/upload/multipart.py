@@ -12,8 +12,9 @@ from django.http.multipartparser import MultiPartParserError
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import DataAndFiles, MultiPartParser, get_encoding
 
-from .distfiles import InvalidDistribution, check_bare_filename
-from .storage_check import is_out_of_space
+from pulp_teamindex.app.distfiles import check_bare_filename
+from pulp_teamindex.app.exceptions import InvalidDistribution
+from pulp_teamindex.app.upload.storage_check import is_out_of_space
 
 
 class UploadSpaceFull(APIException):

@@ -12,11 +12,12 @@ from datetime import UTC, datetime
 
 from pulpcore.plugin.models import RepositoryVersion
 
-from . import simple_render
-from .distfiles import InvalidDistribution, parse_filename
-from .models import PACKAGES_DIR, UpstreamFile, Yank, members_of, packages_in
-from .ownership import owned_anywhere
-from .page_cache import MISSING, Page
+from pulp_teamindex.app.distfiles import parse_filename
+from pulp_teamindex.app.exceptions import InvalidDistribution
+from pulp_teamindex.app.models import PACKAGES_DIR, UpstreamFile, Yank, members_of, packages_in
+from pulp_teamindex.app.names.ownership import owned_anywhere
+from pulp_teamindex.app.simple import render as simple_render
+from pulp_teamindex.app.simple.memory.page_cache import MISSING, Page
 
 UPSTREAM_TIME = datetime.fromtimestamp(0, UTC)  # upstream pages do not all say; epoch marks it
 UPSTREAM_MISSING = Page(body=b"", etag="", missing=True, source="upstream")

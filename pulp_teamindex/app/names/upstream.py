@@ -19,7 +19,13 @@ from urllib.parse import urlsplit
 import aiohttp
 from django.conf import settings
 
-from .upstream_pages import UpstreamError, parse_html, parse_json, parse_project_names, redact
+from pulp_teamindex.app.exceptions import UpstreamError
+from pulp_teamindex.app.names.upstream_pages import (
+    parse_html,
+    parse_json,
+    parse_project_names,
+    redact,
+)
 
 ACCEPT = (
     "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.1, "

@@ -19,24 +19,22 @@ from pulpcore.plugin.util import get_domain
 from rest_framework import serializers
 from rest_framework.exceptions import APIException, PermissionDenied
 
-from . import endpoints, index_admin, readers
-from .audit import record_refusal
-from .change_feed import FLUSH, notify_changed
-from .distfiles import (
-    InvalidDistribution,
-    check_bare_filename,
-    inspect_distribution,
-)
-from .domains import in_domain
-from .models import (
+from pulp_teamindex.app import endpoints
+from pulp_teamindex.app.access import index_admin, readers
+from pulp_teamindex.app.change_feed import FLUSH, notify_changed
+from pulp_teamindex.app.distfiles import check_bare_filename, inspect_distribution
+from pulp_teamindex.app.domains import in_domain
+from pulp_teamindex.app.exceptions import InvalidDistribution, NameTaken
+from pulp_teamindex.app.models import (
     PackageFile,
     TeamIndexDistribution,
     TeamIndexPublication,
     TeamIndexRepository,
     Yank,
 )
-from .ownership import NameTaken, check_name
-from .upstream_pages import absolute_url, redact
+from pulp_teamindex.app.names.audit import record_refusal
+from pulp_teamindex.app.names.ownership import check_name
+from pulp_teamindex.app.names.upstream_pages import absolute_url, redact
 
 
 class PackageFileSerializer(SingleArtifactContentUploadSerializer):

@@ -26,38 +26,40 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.response import Response
 
-from . import audit, readers, tasks
-from .access_policies import (
+from pulp_teamindex.app import tasks
+from pulp_teamindex.app.access import readers
+from pulp_teamindex.app.access.policies import (
     VIEW_ANY_AUTHENTICATED,
     admin_statements,
     owner_hook,
     owner_roles,
 )
-from .action_serializers import (
-    FileSelectionSerializer,
-    ImportSerializer,
-    ModifyIndexSerializer,
-    PromoteSerializer,
-    RollbackSerializer,
-)
-from .admin_viewsets import NamespaceViewSet, PublishTokenViewSet
-from .distfiles import normalize_name
-from .models import (
+from pulp_teamindex.app.distfiles import normalize_name
+from pulp_teamindex.app.models import (
     PackageFile,
     TeamIndexDistribution,
     TeamIndexPublication,
     TeamIndexRepository,
     Yank,
 )
-from .multipart import PlainFilenameMultiPartParser
-from .serializers import (
+from pulp_teamindex.app.names import audit
+from pulp_teamindex.app.names.upstream_pages import redact
+from pulp_teamindex.app.serializers.actions import (
+    FileSelectionSerializer,
+    ImportSerializer,
+    ModifyIndexSerializer,
+    PromoteSerializer,
+    RollbackSerializer,
+)
+from pulp_teamindex.app.serializers.index import (
     PackageFileSerializer,
     TeamIndexDistributionSerializer,
     TeamIndexPublicationSerializer,
     TeamIndexRepositorySerializer,
     YankContentSerializer,
 )
-from .upstream_pages import redact
+from pulp_teamindex.app.upload.multipart import PlainFilenameMultiPartParser
+from pulp_teamindex.app.viewsets.admin import NamespaceViewSet, PublishTokenViewSet
 
 
 class PackageFileFilter(ContentFilter):

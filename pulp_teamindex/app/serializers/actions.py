@@ -14,11 +14,12 @@ from pulpcore.plugin.serializers import DetailRelatedField, RepositoryAddRemoveC
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 
-from . import importing, readers
-from .distfiles import normalize_name
-from .models import PackageFile, TeamIndexRepository, packages_in
-from .ownership import refused_files
-from .serializers import NameConflict
+from pulp_teamindex.app.access import readers
+from pulp_teamindex.app.distfiles import normalize_name
+from pulp_teamindex.app.models import PackageFile, TeamIndexRepository, packages_in
+from pulp_teamindex.app.names.ownership import refused_files
+from pulp_teamindex.app.serializers.index import NameConflict
+from pulp_teamindex.app.tasks import importing
 
 
 class FileSelectionSerializer(serializers.Serializer):

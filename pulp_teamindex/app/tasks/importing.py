@@ -13,11 +13,11 @@ from pathlib import Path
 from django.conf import settings
 from pulpcore.plugin.models import ProgressReport
 
-from . import upstream
-from .batch_store import BulkImport
-from .distfiles import normalize_name
-from .models import PackageFile, TeamIndexRepository
-from .upstream_pages import UpstreamError
+from pulp_teamindex.app.distfiles import normalize_name
+from pulp_teamindex.app.exceptions import UpstreamError
+from pulp_teamindex.app.models import PackageFile, TeamIndexRepository
+from pulp_teamindex.app.names import upstream
+from pulp_teamindex.app.tasks.batch_store import BulkImport
 
 SUFFIXES = (".whl", ".tar.gz")
 BATCH_SIZE = 500  # files stored per transaction

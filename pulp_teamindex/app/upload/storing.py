@@ -10,22 +10,12 @@ from pulpcore.plugin.constants import TASK_FINAL_STATES, TASK_STATES
 from pulpcore.plugin.models import Artifact, ContentArtifact, RepositoryContent, Task
 from pulpcore.plugin.tasking import aadd_and_remove, cancel_task, dispatch
 
-from .domains import domain_kwargs, in_domain
-from .models import FilenameReuse, PackageFile, ever_held, memberships_of_unit
-from .ownership import NAME_TAKEN_PREFIX
-from .storage_check import is_out_of_space, remove_damaged, stored_matches
+from pulp_teamindex.app.domains import domain_kwargs, in_domain
+from pulp_teamindex.app.exceptions import PublishFailed, refusal_from_task
+from pulp_teamindex.app.models import PackageFile, ever_held, memberships_of_unit
+from pulp_teamindex.app.upload.storage_check import is_out_of_space, remove_damaged, stored_matches
 
 RETRY_AFTER = 10
-
-
-class PublishFailed(Exception):
-    """The file could not be added; `status` is the HTTP status that explains why, and
-    `retry_after` (seconds) is set when trying again later may succeed."""
-
-    def __init__(self, status, message, retry_after=None):
-        super().__init__(message)
-        self.status = status
-        self.retry_after = retry_after
 
 
 def find_filename(repository, filename):
@@ -162,10 +152,8 @@ def add_to_index(repository, package):
     if task.state == TASK_STATES.COMPLETED:
         return
     description = (task.error or {}).get("description", "")
-    if FilenameReuse.__name__ in description or "File already exists" in description:
-        raise PublishFailed(409, f"File already exists: {package.filename}.")
-    if description.startswith(NAME_TAKEN_PREFIX):  # another index claimed it a moment ago
-        raise PublishFailed(409, description)
+    if refusal := refusal_from_task(description):
+        raise refusal
     raise PublishFailed(
         503, f"The index could not be updated ({task.state}): {description}. Retry the upload."
     )

@@ -10,18 +10,11 @@ import re
 
 from pulpcore.plugin.models import RepositoryContent
 
-from .change_feed import notify_changed
-from .domains import domain_kwargs, in_domain
-from .freshness import owner_message
-from .models import Namespace, PackageFile, ProjectOwner
-from .names import prefixes_of
-
-NAME_TAKEN_PREFIX = "Project "  # how every NameTaken message begins
-
-
-class NameTaken(Exception):
-    """The project name belongs to another index; the message (which begins with
-    NAME_TAKEN_PREFIX) says which and why."""
+from pulp_teamindex.app import change_feed
+from pulp_teamindex.app.domains import domain_kwargs, in_domain
+from pulp_teamindex.app.exceptions import NameTaken
+from pulp_teamindex.app.models import Namespace, PackageFile, ProjectOwner
+from pulp_teamindex.app.names.prefixes import prefixes_of
 
 
 def check_name(repository, normalized_name):
@@ -115,7 +108,7 @@ def _owners_of(names, repository, claim):
         claims = (ProjectOwner(normalized_name=n, repository=repository, **here) for n in new)
         ProjectOwner.objects.bulk_create(claims, ignore_conflicts=True)
         for name in new:  # bulk_create sends no post_save: tell the content apps here
-            notify_changed(owner_message(name))
+            change_feed.name_claimed(name)
         known.update(owners(new))
     return known.values()
 

@@ -7,8 +7,8 @@ from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from .admin_serializers import NamespaceSerializer, PublishTokenSerializer
-from .models import Namespace, PublishToken
+from pulp_teamindex.app.models import Namespace, PublishToken
+from pulp_teamindex.app.serializers.admin import NamespaceSerializer, PublishTokenSerializer
 
 
 class PublishTokenViewSet(

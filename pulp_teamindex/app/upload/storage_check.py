@@ -13,10 +13,6 @@ import hashlib
 OUT_OF_SPACE = {errno.ENOSPC, errno.EDQUOT}
 
 
-class StorageFull(Exception):
-    """The storage has no room for the file; nothing of it was kept."""
-
-
 def is_out_of_space(exc):
     return isinstance(exc, OSError) and exc.errno in OUT_OF_SPACE
 

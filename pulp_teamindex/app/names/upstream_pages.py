@@ -17,7 +17,8 @@ from urllib.parse import urldefrag, urljoin, urlsplit, urlunsplit
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from .distfiles import InvalidDistribution, parse_filename
+from pulp_teamindex.app.distfiles import parse_filename
+from pulp_teamindex.app.exceptions import InvalidDistribution, UpstreamError
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _PROJECT_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
@@ -25,18 +26,6 @@ _UNSAFE_IN_URL = re.compile(r"[\x00-\x20\x7f\"'<>\\]")
 MAX_URL = 2048
 MAX_REQUIRES_PYTHON = 256
 MAX_YANK_REASON = 1024
-
-
-class UpstreamError(Exception):
-    """The upstream could not be read, or sent something that cannot be used.
-
-    `status` is the answer a client gets: 504 when the upstream was too slow, else 502. The
-    message is shown to clients, so it never holds credentials: URLs go through `redact`.
-    """
-
-    def __init__(self, message, status=502):
-        super().__init__(message)
-        self.status = status
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,13 @@ from django.contrib.auth import get_user_model
 from pulpcore.plugin.serializers import DetailRelatedField, IdentityField, ModelSerializer
 from rest_framework import serializers
 
-from . import tokens
-from .distfiles import normalize_name
-from .domains import in_domain
-from .models import Namespace, PublishToken, TeamIndexRepository
-from .names import covers
-from .ownership import conflicting_owners
-from .serializers import NameConflict
+from pulp_teamindex.app.distfiles import normalize_name
+from pulp_teamindex.app.domains import in_domain
+from pulp_teamindex.app.models import Namespace, PublishToken, TeamIndexRepository
+from pulp_teamindex.app.names.ownership import conflicting_owners
+from pulp_teamindex.app.names.prefixes import covers
+from pulp_teamindex.app.serializers.index import NameConflict
+from pulp_teamindex.app.upload import tokens
 
 
 class PublishTokenSerializer(ModelSerializer):

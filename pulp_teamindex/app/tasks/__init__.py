@@ -3,9 +3,8 @@
 from django.db import transaction
 from pulpcore.plugin.models import RepositoryVersion
 
-from .domains import domain_kwargs
-from .importing import import_directory, import_index
-from .models import (
+from pulp_teamindex.app.domains import domain_kwargs
+from pulp_teamindex.app.models import (
     PackageFile,
     TeamIndexDistribution,
     TeamIndexPublication,
@@ -13,6 +12,7 @@ from .models import (
     Yank,
     members_of,
 )
+from pulp_teamindex.app.tasks.importing import import_directory, import_index
 
 
 def publish(repository_version_pk):

@@ -7,11 +7,11 @@ report shows which names an attacker (or a namesake) has published upstream.
 
 import asyncio
 
-from . import upstream
-from .models import ProjectOwner, UploadRefusal, packages_in
-from .nul_paths import NUL
-from .publisher_gate import may_publish
-from .upstream_pages import UpstreamError
+from pulp_teamindex.app.exceptions import UpstreamError
+from pulp_teamindex.app.models import ProjectOwner, UploadRefusal, packages_in
+from pulp_teamindex.app.names import upstream
+from pulp_teamindex.app.nul_paths import NUL
+from pulp_teamindex.app.upload.gate import may_publish
 
 MAX_REASON = 2000
 

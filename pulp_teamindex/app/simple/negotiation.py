@@ -1,6 +1,6 @@
 """PEP 691 content negotiation: pick the simple API format a client asked for."""
 
-from .simple_render import HTML_TYPE, JSON_TYPE
+from pulp_teamindex.app.simple.render import HTML_TYPE, JSON_TYPE
 
 TEXT_HTML = "text/html"
 

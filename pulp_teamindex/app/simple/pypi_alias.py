@@ -9,7 +9,7 @@ sends `/pypi/` to the content app saves the redirect (docs/admin-guide.md).
 from django.http import HttpResponseRedirect
 from django.views import View
 
-from .endpoints import SIMPLE_DIR, content_url
+from pulp_teamindex.app.endpoints import SIMPLE_DIR, content_url
 
 
 class SimpleRedirectView(View):

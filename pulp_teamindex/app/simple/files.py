@@ -11,11 +11,11 @@ from django.conf import settings
 from pulpcore.plugin.files import PulpTemporaryUploadedFile
 from pulpcore.plugin.models import RepositoryVersion
 
-from . import upstream
-from .distfiles import parse_filename
-from .models import UpstreamFile, packages_in
-from .ownership import owned_anywhere
-from .publishing import store_artifact
+from pulp_teamindex.app.distfiles import parse_filename
+from pulp_teamindex.app.models import UpstreamFile, packages_in
+from pulp_teamindex.app.names import upstream
+from pulp_teamindex.app.names.ownership import owned_anywhere
+from pulp_teamindex.app.upload.storing import store_artifact
 
 
 @dataclass(frozen=True)

@@ -12,25 +12,25 @@ from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
-from .audit import record_refusal
-from .distfiles import InvalidDistribution, inspect_distribution
-from .domains import in_domain
-from .legacy_form import check_action, check_claims, file_digests
-from .models import TeamIndexDistribution
-from .multipart import PlainFilenameMultiPartParser, UploadSpaceFull
-from .nul_paths import has_nul
-from .ownership import NameTaken, check_name
-from .publisher_gate import may_publish, publisher_for
-from .publishing import (
+from pulp_teamindex.app.distfiles import inspect_distribution
+from pulp_teamindex.app.domains import in_domain
+from pulp_teamindex.app.exceptions import FilenameReuse, InvalidDistribution, Refusal
+from pulp_teamindex.app.models import TeamIndexDistribution
+from pulp_teamindex.app.names.audit import record_refusal
+from pulp_teamindex.app.names.ownership import check_name
+from pulp_teamindex.app.nul_paths import has_nul
+from pulp_teamindex.app.upload.auth import BasicOrTokenAuthentication, token_refusal
+from pulp_teamindex.app.upload.form import check_action, check_claims, file_digests
+from pulp_teamindex.app.upload.gate import may_publish, publisher_for
+from pulp_teamindex.app.upload.multipart import PlainFilenameMultiPartParser, UploadSpaceFull
+from pulp_teamindex.app.upload.reason_phrase import with_reason_phrase
+from pulp_teamindex.app.upload.storing import (
     RETRY_AFTER,
-    PublishFailed,
     add_to_index,
     discard_unpublished,
     find_filename,
     store_package,
 )
-from .reason_phrase import with_reason_phrase
-from .upload_auth import BasicOrTokenAuthentication, token_refusal
 
 
 class LegacyUploadView(APIView):
@@ -76,10 +76,10 @@ class LegacyUploadView(APIView):
             return self._publish(request, repository)
         except UploadSpaceFull as exc:
             return _text(507, str(exc.detail), RETRY_AFTER)
-        except (InvalidDistribution, ParseError) as exc:
-            return _text(400, str(exc.detail if isinstance(exc, ParseError) else exc))
-        except PublishFailed as exc:
-            return _text(exc.status, str(exc), exc.retry_after)
+        except ParseError as exc:
+            return _text(400, str(exc.detail))
+        except Refusal as exc:
+            return _text(exc.status, str(exc), getattr(exc, "retry_after", None))
 
     def _publish(self, request, repository):
         form = request.data
@@ -92,23 +92,18 @@ class LegacyUploadView(APIView):
         path = upload.temporary_file_path()
         info = inspect_distribution(path, upload.name)
         check_claims(form, info, file_digests(path))
-        try:
-            check_name(repository, info.normalized_name)
-        except NameTaken as exc:
-            return _text(409, str(exc))
-
+        check_name(repository, info.normalized_name)
         existing = find_filename(repository, info.filename)
         if existing is not None and existing.sha256 != info.sha256:
-            return _text(
-                409,
+            raise FilenameReuse(
                 f"File already exists: {info.filename} is already in this index with different "
-                "content. A published filename can never change; release a new version.",
+                "content. A published filename can never change; release a new version."
             )
         if existing is None:
             package = store_package(upload, info)
             try:
                 add_to_index(repository, package)
-            except PublishFailed:
+            except Refusal:
                 discard_unpublished(package)
                 raise
         elif not existing.served:

@@ -1,0 +1,71 @@
+"""The refusals of pulp_teamindex, each with the HTTP status a client gets for it.
+
+Every one carries a message meant for the person who made the request: what is wrong and what
+to do about it. The upload endpoint, the REST serializers and the content app turn them into
+answers; nothing else decides their status.
+"""
+
+
+class Refusal(Exception):
+    """A request the index will not carry out; `status` is the HTTP answer."""
+
+    status = 400
+
+
+class InvalidDistribution(Refusal, ValueError):
+    """The file cannot be accepted into an index: not a valid wheel or sdist, or names that
+    disagree."""
+
+    status = 400
+
+
+class FilenameReuse(Refusal, ValueError):
+    """A filename already in the index would change bytes; the message begins with
+    FILENAME_REUSE_PREFIX, which twine --skip-existing and pdm recognise."""
+
+    status = 409
+
+
+FILENAME_REUSE_PREFIX = "File already exists"
+
+
+class NameTaken(Refusal):
+    """The project name belongs to another index; the message (which begins with
+    NAME_TAKEN_PREFIX) says which and why."""
+
+    status = 409
+
+
+NAME_TAKEN_PREFIX = "Project "  # how every NameTaken message begins
+
+
+class PublishFailed(Refusal):
+    """The file could not be added; `retry_after` (seconds) is set when trying again later
+    may succeed."""
+
+    def __init__(self, status, message, retry_after=None):
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+class UpstreamError(Refusal):
+    """The upstream could not be read, or sent something that cannot be used.
+
+    `status` is the answer a client gets: 504 when the upstream was too slow, else 502. The
+    message is shown to clients, so it never holds credentials: URLs are redacted.
+    """
+
+    def __init__(self, message, status=502):
+        super().__init__(message)
+        self.status = status
+
+
+def refusal_from_task(description):
+    """The refusal a failed task reported, or None. A task keeps only the text of its error,
+    so a refusal raised inside one (a race lost to a concurrent upload) is recognised by how
+    its message begins."""
+    for refusal, prefix in ((FilenameReuse, FILENAME_REUSE_PREFIX), (NameTaken, NAME_TAKEN_PREFIX)):
+        if description.startswith(prefix):
+            return refusal(description)
+    return None

@@ -1,0 +1,83 @@
+"""The rules every new version of a team index must satisfy, whatever made it (upload,
+promote, modify, import, rollback), and the news of it that the content apps get.
+
+pulpcore calls `finalize_new_version` before a version is complete and `on_new_version` after;
+the app config installs `RULES` and `LISTENERS` there.
+"""
+
+from django.db.models import Q
+from pulpcore.plugin.models import Content
+
+from pulp_teamindex.app import change_feed
+from pulp_teamindex.app.distfiles import parse_filename
+from pulp_teamindex.app.exceptions import FilenameReuse, InvalidDistribution
+from pulp_teamindex.app.models import PackageFile, Yank, ever_held, members_of
+from pulp_teamindex.app.names.ownership import refuse_foreign_files
+
+
+def refuse_filename_reuse(repository, new_version):
+    """A filename once in an index keeps its bytes forever, as on PyPI.
+
+    Only the added files are checked, against every file the repository has ever held, so the
+    cost follows the size of the change, not of the index.
+    """
+    added = PackageFile.objects.filter(pk__in=new_version.added().values("pk"))
+    added_files = list(added.only("filename"))
+    added_by_name = {f.filename: f.pk for f in added_files}
+    if len(added_by_name) < len(added_files):
+        raise FilenameReuse(
+            "File already exists: one filename was added twice with different content."
+        )
+    if not added_by_name:
+        return
+    clash = (
+        ever_held(repository)
+        .filter(filename__in=list(added_by_name))
+        .exclude(pk__in=list(added_by_name.values()))
+        .values_list("filename", flat=True)
+        .first()
+    )
+    if clash:
+        raise FilenameReuse(
+            f"File already exists: {clash} is already in this index with different content. "
+            "A published filename can never change; release a new version instead."
+        )
+
+
+def replace_older_yanks(repository, new_version):
+    """One yank per filename: the newest reason wins."""
+    added = Yank.objects.filter(pk__in=new_version.added().values("pk"))
+    names = {y.filename: y.pk for y in added.only("filename")}
+    if names:
+        older = members_of(new_version, Yank).filter(filename__in=list(names))
+        new_version.remove_content(older.exclude(pk__in=list(names.values())))
+
+
+def touched_projects(version):
+    """Normalized names of the projects whose files or yanks `version` added or removed, or
+    None when that cannot be told (then every page of the index is re-rendered)."""
+    changed = Content.objects.filter(
+        Q(version_memberships__version_added=version)
+        | Q(version_memberships__version_removed=version)
+    ).values("pk")
+    projects = set(
+        PackageFile.objects.filter(pk__in=changed).values_list("normalized_name", flat=True)
+    )
+    for filename in Yank.objects.filter(pk__in=changed).values_list("filename", flat=True):
+        try:
+            projects.add(parse_filename(filename)[1])
+        except InvalidDistribution:
+            return None
+    return projects
+
+
+def announce(repository, version):
+    """Content apps serve the newest version from memory: tell them which projects changed,
+    so they re-render only those; the upload is answered once they all confirmed."""
+    change_feed.version_created(repository.pk, version.number, touched_projects(version))
+
+
+# A filename keeps its bytes; a name stays with its owner (and is claimed here, by the version
+# that publishes it); one yank per filename.
+RULES = (refuse_filename_reuse, refuse_foreign_files, replace_older_yanks)
+LISTENERS = (announce,)
