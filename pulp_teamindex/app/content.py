@@ -1,14 +1,15 @@
 """Simple repository API in pulpcore's content app.
 
 pulpcore imports this module before it adds its catch-all route, so `<base_path>/simple/...`
-reaches `simple_api` first; paths under a distribution that is not a team index go on to
-pulpcore's own handler unchanged.
+and `<base_path>/packages/...` reach `simple_api` first (and `/pypi/<base_path>/...` reaches
+`pypi_alias`); paths under a distribution that is not a team index go on to pulpcore's own
+handler unchanged.
 
 The hot path is the middleware `serve_from_memory`, placed in front of pulpcore's middlewares:
-for an index without a content guard, whose serving version and page are already in memory,
-it answers without a thread hop, an authentication pass or a database query. Everything else
-(first request, guarded index, cache miss, change feed down) takes the full path.
-"""
+for an index whose serving version and page are already in memory, and which is public or
+whose RBAC guard recently granted these exact credentials, it answers without a thread hop, an
+authentication pass or a database query. Everything else (first request, other guards, unknown
+credentials, cache miss, change feed down) takes the full path."""
 
 import asyncio
 import logging
