@@ -1,4 +1,4 @@
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
 
 with open("README.md") as f:
     long_description = f.read()
@@ -22,7 +22,11 @@ setup(
     extras_require={
         "cli": ["pulp-cli>=0.41,<0.43", "pulp-glue>=0.41,<0.43"],
     },
-    packages=find_packages(exclude=["tests", "tests.*", "bench", "dev"]),
+    # pulp_glue is pulp-glue's namespace: our contexts live in pulp_glue.teamindex, as pulp-cli
+    # plugins' do
+    packages=find_namespace_packages(
+        include=["pulp_teamindex", "pulp_teamindex.*", "pulp_teamindex_cli", "pulp_glue.teamindex"]
+    ),
     include_package_data=True,
     zip_safe=False,
     entry_points={

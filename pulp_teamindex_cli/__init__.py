@@ -8,11 +8,12 @@ import typing as t
 import click
 from pulp_cli.generic import PulpCLIContext, pass_pulp_context, pulp_group
 
-from .context import (
+from pulp_glue.teamindex.context import (
     PulpTeamIndexDistributionContext,
     PulpTeamIndexPackageContext,
     PulpTeamIndexRepositoryContext,
 )
+
 from .resources import distribution, repository
 
 
@@ -22,7 +23,9 @@ def _index(pulp_ctx: PulpCLIContext, name: str) -> PulpTeamIndexRepositoryContex
     return ctx
 
 
-index_option = click.option("--index", "index_name", required=True, help="Team index name.")
+index_option = click.option(
+    "--repository", "index_name", required=True, help="The team index (repository) name."
+)
 
 
 def _selection(filenames, project, version):
@@ -54,53 +57,6 @@ def teamindex() -> None:
     """Private per-team Python package indexes."""
 
 
-# ---- indexes -----------------------------------------------------------------------------
-
-
-@teamindex.group()
-def index() -> None:
-    """Create, list, show and delete team indexes."""
-
-
-@index.command(name="list")
-@click.option("--name-startswith", default=None)
-@pass_pulp_context
-def index_list(pulp_ctx: PulpCLIContext, name_startswith: str | None) -> None:
-    params = {"name__startswith": name_startswith} if name_startswith else {}
-    pulp_ctx.output_result(PulpTeamIndexRepositoryContext(pulp_ctx).list(1000, 0, params))
-
-
-@index.command(name="show")
-@click.option("--name", required=True)
-@pass_pulp_context
-def index_show(pulp_ctx: PulpCLIContext, name: str) -> None:
-    pulp_ctx.output_result(_index(pulp_ctx, name).entity)
-
-
-@index.command(name="create")
-@click.option("--name", required=True)
-@click.option("--base-path", help="Defaults to the name.")
-@click.option("--publisher", help="Service account allowed to publish (default: the setting).")
-@click.option("--description")
-@click.option("--label", "labels", multiple=True, help="key=value (repeatable).")
-@pass_pulp_context
-def index_create(
-    pulp_ctx: PulpCLIContext, name: str, labels: t.Sequence[str], **fields: t.Any
-) -> None:
-    body = {"name": name, **{k: v for k, v in fields.items() if v is not None}}
-    if labels:
-        body["pulp_labels"] = dict(label.split("=", 1) for label in labels)
-    pulp_ctx.output_result(PulpTeamIndexRepositoryContext(pulp_ctx).create(body=body))
-
-
-@index.command(name="destroy")
-@click.option("--name", required=True)
-@pass_pulp_context
-def index_destroy(pulp_ctx: PulpCLIContext, name: str) -> None:
-    """Delete the index and the distribution serving it."""
-    _index(pulp_ctx, name).delete()
-
-
 # ---- packages ----------------------------------------------------------------------------
 
 
@@ -111,7 +67,7 @@ def package() -> None:
 
 @package.command(name="upload")
 @index_option
-@click.option("--file", "path", type=click.File("rb"), required=True)
+@click.option("--file", "path", type=click.File("rb"), required=True, help="A wheel or sdist.")
 @pass_pulp_context
 def package_upload(pulp_ctx: PulpCLIContext, index_name: str, path: t.IO[bytes]) -> None:
     """Publish a wheel or sdist (as the index's publisher)."""
@@ -124,7 +80,7 @@ def package_upload(pulp_ctx: PulpCLIContext, index_name: str, path: t.IO[bytes])
 
 @package.command(name="list")
 @index_option
-@click.option("--project")
+@click.option("--project", help="Only this project's files.")
 @pass_pulp_context
 def package_list(pulp_ctx: PulpCLIContext, index_name: str, project: str | None) -> None:
     """Files in the index's latest version."""
@@ -153,42 +109,26 @@ package.command(name="remove", help="Remove files or a release (new version).")(
 )
 
 
-# ---- history -----------------------------------------------------------------------------
-
-
-@teamindex.group()
-def version() -> None:
-    """The index's history: one version per change."""
-
-
-@version.command(name="list")
+@repository.command(name="rollback")
 @index_option
+@click.option("--version", "number", type=int, required=True, help="The version to serve again.")
 @pass_pulp_context
-def version_list(pulp_ctx: PulpCLIContext, index_name: str) -> None:
-    repository = _index(pulp_ctx, index_name)
-    pulp_ctx.output_result(repository.get_version_context().list(1000, 0, {}))
-
-
-@version.command(name="rollback")
-@index_option
-@click.option("--version", "number", type=int, required=True)
-@pass_pulp_context
-def version_rollback(pulp_ctx: PulpCLIContext, index_name: str, number: int) -> None:
+def repository_rollback(pulp_ctx: PulpCLIContext, index_name: str, number: int) -> None:
     """Serve an earlier version again (as a new version)."""
     pulp_ctx.output_result(_index(pulp_ctx, index_name).act("rollback", {"version": number}))
 
 
-@teamindex.command()
-@click.option("--from", "source", required=True, help="Index to copy from.")
-@click.option("--to", "target", required=True, help="Index to copy into.")
+@repository.command(name="promote")
+@click.option("--from", "source", required=True, help="The index to copy from.")
+@index_option
 @_with(selection_options)
 @pass_pulp_context
-def promote(
-    pulp_ctx: PulpCLIContext, source: str, target: str, filenames, project, version
+def repository_promote(
+    pulp_ctx: PulpCLIContext, source: str, index_name: str, filenames, project, version
 ) -> None:
-    """Copy a release from one index to another, keeping hashes and upload times."""
+    """Copy files or a release from another index, keeping hashes and upload times."""
     body = {"source": _index(pulp_ctx, source).pulp_href, **_selection(filenames, project, version)}
-    pulp_ctx.output_result(_index(pulp_ctx, target).act("promote", body))
+    pulp_ctx.output_result(_index(pulp_ctx, index_name).act("promote", body))
 
 
 teamindex.add_command(repository)

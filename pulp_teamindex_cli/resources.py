@@ -29,10 +29,16 @@ from pulp_cli.generic import (
 )
 from pulpcore.cli.core.generic import task_command
 
-from .context import PulpTeamIndexDistributionContext, PulpTeamIndexRepositoryContext
+from pulp_glue.teamindex.context import (
+    PulpTeamIndexDistributionContext,
+    PulpTeamIndexRepositoryContext,
+)
 
 
-@pulp_group()
+@pulp_group(
+    help="Team indexes: create (with the distribution serving them), list, show, update, "
+    "delete; their versions, labels and roles; roll back and promote."
+)
 @type_option(choices={"teamindex": PulpTeamIndexRepositoryContext})
 def repository() -> None:
     """Team indexes as pulpcore repositories (versioned)."""
@@ -73,7 +79,7 @@ repository.add_command(label_command(decorators=repository_nested_lookup))
 repository.add_command(role_command(decorators=repository_lookup))
 
 
-@pulp_group()
+@pulp_group(help="Distributions serving team indexes (the URL pip reads): pin, repoint, guard.")
 @type_option(choices={"teamindex": PulpTeamIndexDistributionContext})
 def distribution() -> None:
     """Distributions serving team indexes (the URL pip reads)."""

@@ -38,13 +38,13 @@ def test_generic_list_commands_show_team_indexes(pulp, index):
 def test_teamindex_commands_manage_an_index_end_to_end(pulp, corpus, publisher, admin):
     name = f"cli-{uuid.uuid4().hex[:6]}"
     staging = f"{name}-staging"
-    created = pulp_cli(pulp, "teamindex", "index", "create", "--name", name, "--label", "team=a")
-    assert created["index_url"].endswith(f"/{name}/simple/")
-    pulp_cli(pulp, "teamindex", "index", "create", "--name", staging)
-    assert name in [i["name"] for i in pulp_cli(pulp, "teamindex", "index", "list")]
-    assert pulp_cli(pulp, "teamindex", "index", "show", "--name", name)["pulp_labels"] == {
-        "team": "a"
-    }
+    repo = ("teamindex", "repository")
+    pulp_cli(pulp, *repo, "create", "--name", name, "--labels", '{"team": "a"}')
+    created = pulp_cli(pulp, *repo, "show", "--name", name)
+    assert created["index_url"].endswith(f"/{name}/simple/")  # the distribution came with it
+    pulp_cli(pulp, *repo, "create", "--name", staging)
+    assert name in [i["name"] for i in pulp_cli(pulp, *repo, "list")]
+    assert created["pulp_labels"] == {"team": "a"}
 
     for wheel in WHEELS:
         pulp_cli(
@@ -52,7 +52,7 @@ def test_teamindex_commands_manage_an_index_end_to_end(pulp, corpus, publisher, 
             "teamindex",
             "package",
             "upload",
-            "--index",
+            "--repository",
             staging,
             "--file",
             corpus / wheel,
@@ -60,17 +60,17 @@ def test_teamindex_commands_manage_an_index_end_to_end(pulp, corpus, publisher, 
         )
     pulp_cli(
         pulp,
-        "teamindex",
+        *repo,
         "promote",
         "--from",
         staging,
-        "--to",
+        "--repository",
         name,
         "--project",
         "synth-p00000",
         user=publisher,
     )
-    listed = pulp_cli(pulp, "teamindex", "package", "list", "--index", name)
+    listed = pulp_cli(pulp, "teamindex", "package", "list", "--repository", name)
     assert sorted(p["filename"] for p in listed) == WHEELS
 
     pulp_cli(
@@ -78,7 +78,7 @@ def test_teamindex_commands_manage_an_index_end_to_end(pulp, corpus, publisher, 
         "teamindex",
         "package",
         "yank",
-        "--index",
+        "--repository",
         name,
         "--project",
         "synth-p00000",
@@ -99,23 +99,21 @@ def test_teamindex_commands_manage_an_index_end_to_end(pulp, corpus, publisher, 
         "teamindex",
         "package",
         "remove",
-        "--index",
+        "--repository",
         name,
         "--filename",
         WHEELS[0],
         user=publisher,
     )
-    versions = pulp_cli(pulp, "teamindex", "version", "list", "--index", name)
+    versions = pulp_cli(pulp, *repo, "version", "list", "--repository", name)
     assert [v["number"] for v in versions] == [3, 2, 1, 0]
-    pulp_cli(
-        pulp, "teamindex", "version", "rollback", "--index", name, "--version", "1", user=publisher
-    )
-    restored = pulp_cli(pulp, "teamindex", "package", "list", "--index", name)
+    pulp_cli(pulp, *repo, "rollback", "--repository", name, "--version", "1", user=publisher)
+    restored = pulp_cli(pulp, "teamindex", "package", "list", "--repository", name)
     assert sorted(p["filename"] for p in restored) == WHEELS
 
     for index_name in (name, staging):
-        pulp_cli(pulp, "teamindex", "index", "destroy", "--name", index_name)
-    assert name not in [i["name"] for i in pulp_cli(pulp, "teamindex", "index", "list")]
+        pulp_cli(pulp, *repo, "destroy", "--name", index_name)
+    assert name not in [i["name"] for i in pulp_cli(pulp, *repo, "list")]
 
 
 def test_repository_and_distribution_commands_pin_a_version(pulp, publisher, tmp_path):
