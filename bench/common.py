@@ -1,6 +1,7 @@
 """Shared pieces of the benchmarks: one stack with pulp_teamindex and pulp_python side by side,
 indexes of both kinds, and the clients. Run benchmarks with .bench-venv/bin/python."""
 
+import json
 import subprocess
 import sys
 import uuid
@@ -74,6 +75,13 @@ def twine(url, username, password, files):
     )
     if result.returncode != 0:
         raise SystemExit(f"twine failed: {result.stdout}{result.stderr}")
+
+
+def save_results(name, results):
+    """Write a benchmark's figures to bench/results/<name>.json."""
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / f"{name}.json").write_text(json.dumps(results, indent=2))
 
 
 def ratio(a, b):

@@ -12,7 +12,6 @@ Prints a table and writes bench/results/imports.json.
 """
 
 import argparse
-import json
 import shutil
 import tempfile
 import time
@@ -20,11 +19,11 @@ from pathlib import Path
 
 import requests
 from common import (
-    ROOT,
     clients,
     corpus,
     devstack,
     pulp_python_index,
+    save_results,
     start_stack,
     teamindex,
     twine,
@@ -102,9 +101,7 @@ def report(r):
     for label, value in rows:
         print(f"  {label:<56} {value:8.1f}")
     print(f"  directory import of {r['files']} files took {r['directory_s']:.0f} s")
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    (out / "imports.json").write_text(json.dumps(r, indent=2))
+    save_results("imports", r)
 
 
 if __name__ == "__main__":

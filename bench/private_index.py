@@ -13,7 +13,6 @@ simple view of the public chain is the baseline:
 
 import argparse
 import base64
-import json
 import shutil
 import statistics
 import subprocess
@@ -24,13 +23,13 @@ from pathlib import Path
 import requests
 from common import (
     BIN,
-    ROOT,
     clients,
     corpus,
     devstack,
     isolated_env,
     pulp_python_index,
     ratio,
+    save_results,
     start_stack,
     teamindex,
     twine,
@@ -163,9 +162,7 @@ def report(r):
         for name in ("public", "private", "pulp_python"):
             print(f"  {name:<12} {t[name]:6.2f}   ({t[name] / t['public']:.2f}x public)")
     print(f"a wrong password: {r['wrong_password_ms']:.0f} ms per request (median)")
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    (out / "private_index.json").write_text(json.dumps(r, indent=2))
+    save_results("private_index", r)
 
 
 def main():

@@ -13,7 +13,6 @@ Needs wrk and nginx (Debian packages wrk, nginx-light; bench/bootstrap installs 
 """
 
 import argparse
-import json
 import re
 import shutil
 import statistics
@@ -34,6 +33,7 @@ from common import (
     isolated_env,
     pulp_python_index,
     ratio,
+    save_results,
     start_stack,
     teamindex,
     twine,
@@ -302,9 +302,7 @@ def report(r):
         f"content app RSS: {m['before_big']:.0f} MB before, {m['after_big']:.0f} MB after "
         f"serving every page of {r['big_files']} files"
     )
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    (out / "simple_api.json").write_text(json.dumps(r, indent=2))
+    save_results("simple_api", r)
 
 
 def main():

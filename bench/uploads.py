@@ -13,19 +13,18 @@ start-up (about 0.4 s), the same for every row.
 """
 
 import argparse
-import json
 import tempfile
 import time
 from pathlib import Path
 
 import bulk
 from common import (
-    ROOT,
     clients,
     corpus,
     devstack,
     pulp_python_index,
     ratio,
+    save_results,
     start_stack,
     teamindex,
     twine,
@@ -127,9 +126,7 @@ def report(r):
         f"  empty index / {r['big']}-file index (token)           "
         f"{ratio(rate['teamindex_token_s'], rate['teamindex_big_token_s'])}"
     )
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    (out / "uploads.json").write_text(json.dumps({**r, "rates": rate}, indent=2))
+    save_results("uploads", {**r, "rates": rate})
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import time
 import pytest
 import requests
 from distgen import corpus, wheel
-from helpers import account, devstack, legacy_post, make_index
+from helpers import account, devstack, legacy_post, make_index, running
 
 RECOVERY = 60  # seconds within which the stack must serve again on its own
 
@@ -20,11 +20,8 @@ RECOVERY = 60  # seconds within which the stack must serve again on its own
 def stack():
     stack = devstack.throwaway("proc-faults")
     stack.extra_settings["ALLOWED_IMPORT_PATHS"] = [str(stack.state_dir / "imports")]
-    try:
-        devstack.start(stack)
+    with running(stack):
         yield stack
-    finally:
-        devstack.destroy(stack)
 
 
 @pytest.fixture(scope="module")

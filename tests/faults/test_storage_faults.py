@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 from distgen import wheel
-from helpers import account, devstack, legacy_post, make_index
+from helpers import account, devstack, legacy_post, make_index, running
 
 SIZE = "8m"
 
@@ -42,11 +42,8 @@ def stack(disks):
         FILE_UPLOAD_TEMP_DIR=str(disks["tmp"]),
         TEAMINDEX_MAX_UPLOAD_SIZE=4 * 1024 * 1024,
     )
-    try:
-        devstack.start(stack)
+    with running(stack):
         yield stack
-    finally:
-        devstack.destroy(stack)
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Helpers for the functional tests: a REST client, and the real clients (twine, pip, uv,
 pulp) run isolated from this machine's own package-tool configuration."""
 
+import contextlib
 import hashlib
 import os
 import subprocess
@@ -73,6 +74,16 @@ class Client:
         task = self.wait(response)
         assert task["state"] == "completed", task.get("error")
         return task
+
+
+@contextlib.contextmanager
+def running(stack):
+    """Start `stack` (a devstack.throwaway) and destroy it afterwards, whatever happens."""
+    try:
+        devstack.start(stack)
+        yield stack
+    finally:
+        devstack.destroy(stack)
 
 
 def account(stack, username):

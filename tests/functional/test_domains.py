@@ -6,7 +6,7 @@ import uuid
 import pytest
 import requests
 from distgen import wheel as make_wheel
-from helpers import account, devstack, pip, twine_upload
+from helpers import account, devstack, pip, running, twine_upload
 
 WHEEL = "synth_p00000-1.0.0-py3-none-any.whl"
 JSON = {"Accept": "application/vnd.pypi.simple.v1+json"}
@@ -14,12 +14,8 @@ JSON = {"Accept": "application/vnd.pypi.simple.v1+json"}
 
 @pytest.fixture(scope="module")
 def domain_stack():
-    stack = devstack.throwaway("domains", DOMAIN_ENABLED=True)
-    try:
-        devstack.start(stack)
+    with running(devstack.throwaway("domains", DOMAIN_ENABLED=True)) as stack:
         yield stack
-    finally:
-        devstack.destroy(stack)
 
 
 @pytest.fixture(scope="module")
