@@ -40,8 +40,8 @@ from common import (
 )
 
 sys.path.insert(0, str(ROOT))
-from pulp_teamindex.app import simple_render  # noqa: E402
 from pulp_teamindex.app.distfiles import inspect_distribution  # noqa: E402
+from pulp_teamindex.app.simple import render as simple_render  # noqa: E402
 
 JSON = "application/vnd.pypi.simple.v1+json"
 EPOCH = datetime.fromtimestamp(0, UTC)
