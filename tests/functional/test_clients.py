@@ -251,10 +251,9 @@ verify_ssl = false
 # publishers
 
 
-def _publish_cases(url, user, password, dist):
-    """(command, extra env, working directory) for each publisher, uploading `dist`'s files."""
+def _publish_command(client, url, user, password, dist):
+    """(command, extra env) for `client` to upload `dist`'s files, run in `dist`'s project."""
     files = sorted(str(p) for p in dist.glob("*.whl"))
-    project = dist.parent
     return {
         "uv": (
             [BIN / "uv", "publish", "--no-config", "--publish-url", url, *files],
@@ -277,7 +276,7 @@ def _publish_cases(url, user, password, dist):
             [CLIENTS / "hatch", "publish", "--no-prompt", "--repo", url, *files],
             {"HATCH_INDEX_USER": user, "HATCH_INDEX_AUTH": password},
         ),
-    }, project
+    }[client]
 
 
 @pytest.mark.parametrize("client", ["uv", "poetry", "pdm", "hatch"])
@@ -291,17 +290,16 @@ def test_publishers_upload_and_show_why_a_refusal_happened(
     built = wheel(project / "dist", name, "1.0.0")
     url = team["distribution"]["upload_url"]
 
-    cases, cwd = _publish_cases(url, admin.username, admin.password, project / "dist")
-    command, env = cases[client]
-    refused = run(command, env={**home, **env}, cwd=cwd)
+    command, env = _publish_command(client, url, admin.username, admin.password, project / "dist")
+    refused = run(command, env={**home, **env}, cwd=project)
     shown = " ".join((refused.stdout + refused.stderr).split())
     assert refused.returncode != 0, shown
     logs = [p.read_text() for p in Path(home["HOME"]).rglob("*.log")]  # pdm's debug log
     assert "may not publish to index" in shown, "\n".join([shown, *logs])
 
-    cases, cwd = _publish_cases(url, publisher.username, publisher.password, project / "dist")
-    command, env = cases[client]
-    _ok(run(command, env={**home, **env}, cwd=cwd))
+    secret = publisher.password
+    command, env = _publish_command(client, url, publisher.username, secret, project / "dist")
+    _ok(run(command, env={**home, **env}, cwd=project))
     page = requests.get(
         team["distribution"]["index_url"] + name + "/",
         headers={"Accept": "application/vnd.pypi.simple.v1+json"},
