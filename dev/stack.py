@@ -499,7 +499,7 @@ pulp_teamindex is running (state in {stack.state_dir}).
 Create a team index "team-a" (its repository and the distribution serving it, in one call):
   curl -u admin:{s["admin_password"]} -H 'Content-Type: application/json' \\
        -d '{{"name": "team-a"}}' {api}/repositories/teamindex/teamindex/
-  or: .venv/bin/pulp --config {stack.state_dir}/cli.toml teamindex index create --name team-a
+  or: .venv/bin/pulp --config {stack.state_dir}/cli.toml teamindex repository create --name team-a
 Publish:  twine upload --repository-url {stack.api_url}/pulp/teamindex/team-a/legacy/ \\
               -u publisher -p {s["publisher_password"]} dist/*
 Install:  pip install --index-url {stack.content_origin}/pulp/content/team-a/simple/ <project>
