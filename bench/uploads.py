@@ -4,7 +4,9 @@ Compares, on one pulpcore stack in one run:
   - pulp_teamindex, password auth and token auth, into an empty index;
   - pulp_python's twine endpoint (password auth), measured both as twine sees it and until the
     last file is actually in the repository (pulp_python answers 202 before it is);
-  - pulp_teamindex into an index that already holds --big files, against the empty index.
+  - pulp_teamindex into an index that already holds --big files, against the empty index;
+  - the version bookkeeping the password run left in pulpcore's tables: how many content ids
+    its versions store (each version stores its whole list, so N uploads store about N^2/2).
 
     bench/bootstrap && .bench-venv/bin/python bench/uploads.py [--files 200] [--big 50000]
 
@@ -15,6 +17,7 @@ start-up (about 0.4 s), the same for every row.
 import argparse
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import bulk
@@ -49,6 +52,21 @@ def wait_for_count(admin, repo_href, count, timeout=600):
     raise SystemExit(f"{repo_href} never reached {count} units")
 
 
+def version_bookkeeping(stack, repo_href):
+    """Versions of the repository, content ids they store in all, and the version table's
+    size in bytes."""
+    pk = uuid.UUID(repo_href.rstrip("/").rsplit("/", 1)[1])  # a UUID: safe to quote below
+    row = devstack._psql(
+        stack,
+        "pulp",
+        "SELECT count(*), coalesce(sum(cardinality(content_ids)), 0), "  # noqa: S608
+        "pg_total_relation_size('core_repositoryversion') FROM core_repositoryversion "
+        f"WHERE repository_id = '{pk}'",
+    )
+    versions, ids, table_bytes = (int(v) for v in row.strip().split("|"))
+    return {"versions": versions, "content_ids": ids, "table_bytes": table_bytes}
+
+
 def issue_token(publisher, repo_href):
     return publisher.post(
         "teamindex/tokens/", json={"name": "bench", "repositories": [repo_href]}
@@ -78,6 +96,7 @@ def run(stack, files, big):
     results["teamindex_password_s"] = timed_twine(
         dist["upload_url"], "publisher", publisher.password, sets["pw"]
     )
+    results["bookkeeping"] = version_bookkeeping(stack, repo)
     token = issue_token(publisher, repo)
     results["teamindex_token_s"] = timed_twine(dist["upload_url"], "__token__", token, sets["tok"])
 
@@ -125,6 +144,12 @@ def report(r):
     print(
         f"  empty index / {r['big']}-file index (token)           "
         f"{ratio(rate['teamindex_token_s'], rate['teamindex_big_token_s'])}"
+    )
+    b = r["bookkeeping"]
+    print(
+        f"Version bookkeeping after {n} sequential uploads into one index: {b['versions']} "
+        f"versions storing {b['content_ids']} content ids in all "
+        f"({b['content_ids'] / max(n, 1):.0f} per upload; version table {b['table_bytes']} bytes)"
     )
     save_results("uploads", {**r, "rates": rate})
 
