@@ -1,14 +1,24 @@
-"""REST viewsets: the team index, its content, versions, publications and distributions
-(`index`), tokens and namespaces (`admin`). pulpcore registers every viewset found here."""
+"""REST endpoints, following pulpcore's conventions so pulp CLI and pulp-glue work unchanged:
+content (`content`), team indexes and their versions (`repository`), publications and
+distributions (`distribution`), tokens and namespaces (`admin`). pulpcore registers every
+viewset found here.
+
+Every path that changes what an index serves (content upload into a repository, repository
+modify) carries a publisher-gate condition in its access policy. Indexes, their versions and
+files are scoped (pulpcore's queryset scoping) to the indexes a user may read (`readers`): an
+index served without a content guard is readable by all, a guarded one only by its viewers,
+owners and publisher, so the REST API never lists what the content guard protects.
+"""
 
 from pulp_teamindex.app.viewsets.admin import NamespaceViewSet, PublishTokenViewSet
-from pulp_teamindex.app.viewsets.index import (
-    PackageFileViewSet,
+from pulp_teamindex.app.viewsets.content import PackageFileViewSet, YankViewSet
+from pulp_teamindex.app.viewsets.distribution import (
     TeamIndexDistributionViewSet,
     TeamIndexPublicationViewSet,
+)
+from pulp_teamindex.app.viewsets.repository import (
     TeamIndexRepositoryVersionViewSet,
     TeamIndexRepositoryViewSet,
-    YankViewSet,
 )
 
 __all__ = [

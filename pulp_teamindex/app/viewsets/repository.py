@@ -1,29 +1,16 @@
-"""REST endpoints, following pulpcore's conventions so pulp CLI and pulp-glue work unchanged.
+"""REST viewsets for team indexes (repositories) and their versions, with the actions that
+make new versions: yank, unyank, remove, modify, rollback, promote, import."""
 
-Every path that changes what an index serves (content upload into a repository, repository
-modify) carries a publisher-gate condition in its access policy. Indexes, their versions and
-files are scoped (pulpcore's queryset scoping) to the indexes a user may read (`readers`): an
-index served without a content guard is readable by all, a guarded one only by its viewers,
-owners and publisher, so the REST API never lists what the content guard protects.
-"""
-
-from django_filters import CharFilter
 from drf_spectacular.utils import extend_schema
 from pulpcore.plugin.serializers import AsyncOperationResponseSerializer
 from pulpcore.plugin.tasking import add_and_remove, dispatch
 from pulpcore.plugin.viewsets import (
-    ContentFilter,
-    DistributionViewSet,
     OperationPostponedResponse,
-    PublicationViewSet,
-    ReadOnlyContentViewSet,
     RepositoryVersionViewSet,
     RepositoryViewSet,
     RolesMixin,
-    SingleArtifactContentUploadViewSet,
 )
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.response import Response
 
 from pulp_teamindex.app import tasks
@@ -34,13 +21,8 @@ from pulp_teamindex.app.access.policies import (
     owner_hook,
     owner_roles,
 )
-from pulp_teamindex.app.distfiles import normalize_name
 from pulp_teamindex.app.models import (
-    PackageFile,
-    TeamIndexDistribution,
-    TeamIndexPublication,
     TeamIndexRepository,
-    Yank,
 )
 from pulp_teamindex.app.names import audit
 from pulp_teamindex.app.names.upstream_pages import redact
@@ -52,84 +34,8 @@ from pulp_teamindex.app.serializers.actions import (
     RollbackSerializer,
 )
 from pulp_teamindex.app.serializers.index import (
-    PackageFileSerializer,
-    TeamIndexDistributionSerializer,
-    TeamIndexPublicationSerializer,
     TeamIndexRepositorySerializer,
-    YankContentSerializer,
 )
-from pulp_teamindex.app.upload.multipart import PlainFilenameMultiPartParser
-from pulp_teamindex.app.viewsets.admin import NamespaceViewSet, PublishTokenViewSet
-
-
-class PackageFileFilter(ContentFilter):
-    name = CharFilter(field_name="normalized_name", method="filter_name")
-
-    def filter_name(self, queryset, name, value):
-        return queryset.filter(normalized_name=normalize_name(value))
-
-    class Meta:
-        model = PackageFile
-        fields = {
-            "filename": ["exact", "in", "contains", "startswith"],
-            "normalized_name": ["exact", "in"],
-            "version": ["exact", "in"],
-            "packagetype": ["exact", "in"],
-            "sha256": ["exact", "in"],
-        }
-
-
-class PackageFileViewSet(SingleArtifactContentUploadViewSet):
-    """Distribution files (wheels and sdists). Uploading with `repository` publishes the file
-    into that team index: only the index's publisher may do it."""
-
-    endpoint_name = "packages"
-    queryset = PackageFile.objects.prefetch_related("_artifacts")
-    serializer_class = PackageFileSerializer
-    filterset_class = PackageFileFilter
-    parser_classes = [JSONParser, FormParser, PlainFilenameMultiPartParser]
-
-    DEFAULT_ACCESS_POLICY = {
-        "statements": [
-            {"action": ["list", "retrieve"], "principal": "authenticated", "effect": "allow"},
-            {
-                "action": ["create"],
-                "principal": "authenticated",
-                "effect": "allow",
-                "condition": ["may_upload_package"],
-            },
-            {
-                "action": ["set_label", "unset_label"],
-                "principal": "authenticated",
-                "effect": "allow",
-                "condition": ["has_model_or_domain_perms:core.manage_content_labels"],
-            },
-        ],
-        "queryset_scoping": {"function": "scope_queryset"},  # pulpcore's: readable indexes' units
-    }
-
-    def init_content_data(self, serializer, request):
-        """The task re-reads the file under the name validated here, even when the client let
-        it default to the uploaded file's name."""
-        payload = super().init_content_data(serializer, request)
-        payload["relative_path"] = serializer.validated_data["relative_path"]
-        return payload
-
-
-class YankViewSet(ReadOnlyContentViewSet):
-    """Yank markers; created and removed through a repository's `yank` and `unyank`."""
-
-    endpoint_name = "yanks"
-    queryset = Yank.objects.all()
-    serializer_class = YankContentSerializer
-    filterset_fields = {"filename": ["exact", "in"]}
-
-    DEFAULT_ACCESS_POLICY = {
-        "statements": [
-            {"action": ["list", "retrieve"], "principal": "authenticated", "effect": "allow"},
-        ],
-        "queryset_scoping": {"function": "scope_queryset"},
-    }
 
 
 class TeamIndexRepositoryViewSet(RepositoryViewSet, RolesMixin):
@@ -399,98 +305,3 @@ class TeamIndexRepositoryVersionViewSet(RepositoryVersionViewSet):
         ],
         "queryset_scoping": {"function": "scope_queryset"},
     }
-
-
-class TeamIndexPublicationViewSet(PublicationViewSet, RolesMixin):
-    """Frozen snapshots of team index versions, for pinning a distribution."""
-
-    endpoint_name = "teamindex"
-    queryset = TeamIndexPublication.objects.exclude(complete=False)
-    serializer_class = TeamIndexPublicationSerializer
-
-    DEFAULT_ACCESS_POLICY = {
-        "statements": [
-            VIEW_ANY_AUTHENTICATED,
-            {
-                "action": ["create"],
-                "principal": "authenticated",
-                "effect": "allow",
-                "condition": [
-                    "has_model_or_domain_perms:teamindex.add_teamindexpublication",
-                    "has_repo_or_repo_ver_param_model_or_domain_or_obj_perms:"
-                    "teamindex.view_teamindexrepository",
-                ],
-            },
-            *admin_statements(
-                "teamindexpublication",
-                [
-                    (["destroy"], "delete"),
-                    (["list_roles", "add_role", "remove_role"], "manage_roles"),
-                ],
-            ),
-        ],
-        "creation_hooks": owner_hook("teamindexpublication"),
-    }
-    LOCKED_ROLES = owner_roles("teamindexpublication", ["view", "delete", "manage_roles"])
-
-    @extend_schema(
-        description="Trigger an asynchronous task to freeze a team index version.",
-        responses={202: AsyncOperationResponseSerializer},
-    )
-    def create(self, request):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        version = serializer.validated_data.get("repository_version")
-        task = dispatch(
-            tasks.publish,
-            shared_resources=[version.repository],
-            kwargs={"repository_version_pk": str(version.pk)},
-        )
-        return OperationPostponedResponse(task, request)
-
-
-class TeamIndexDistributionViewSet(DistributionViewSet, RolesMixin):
-    """Where a team index is served. Each one reports its pip index URL and twine upload URL."""
-
-    endpoint_name = "teamindex"
-    queryset = TeamIndexDistribution.objects.all()
-    serializer_class = TeamIndexDistributionSerializer
-
-    DEFAULT_ACCESS_POLICY = {
-        "statements": [
-            VIEW_ANY_AUTHENTICATED,
-            {
-                "action": ["create"],
-                "principal": "authenticated",
-                "effect": "allow",
-                "condition": [
-                    "has_model_or_domain_perms:teamindex.add_teamindexdistribution",
-                    "may_view_served_repository",
-                ],
-            },
-            {  # re-pointing needs view on what it would serve, as creating does
-                "action": ["update", "partial_update"],
-                "principal": "authenticated",
-                "effect": "allow",
-                "condition": [
-                    "has_model_or_domain_or_obj_perms:teamindex.change_teamindexdistribution",
-                    "may_view_served_repository",
-                ],
-            },
-            *admin_statements(
-                "teamindexdistribution",
-                [
-                    (["set_label", "unset_label"], "change"),
-                    (["destroy"], "delete"),
-                    (["list_roles", "add_role", "remove_role"], "manage_roles"),
-                ],
-            ),
-        ],
-        "creation_hooks": owner_hook("teamindexdistribution"),
-    }
-    LOCKED_ROLES = owner_roles(
-        "teamindexdistribution", ["view", "change", "delete", "manage_roles"]
-    )
-
-
-__all__ = ["NamespaceViewSet", "PublishTokenViewSet"]  # registered with pulpcore from here

@@ -1,0 +1,90 @@
+"""REST viewsets for the content of team indexes: distribution files and yank markers."""
+
+from django_filters import CharFilter
+from pulpcore.plugin.viewsets import (
+    ContentFilter,
+    ReadOnlyContentViewSet,
+    SingleArtifactContentUploadViewSet,
+)
+from rest_framework.parsers import FormParser, JSONParser
+
+from pulp_teamindex.app.distfiles import normalize_name
+from pulp_teamindex.app.models import (
+    PackageFile,
+    Yank,
+)
+from pulp_teamindex.app.serializers.index import (
+    PackageFileSerializer,
+    YankContentSerializer,
+)
+from pulp_teamindex.app.upload.multipart import PlainFilenameMultiPartParser
+
+
+class PackageFileFilter(ContentFilter):
+    name = CharFilter(field_name="normalized_name", method="filter_name")
+
+    def filter_name(self, queryset, name, value):
+        return queryset.filter(normalized_name=normalize_name(value))
+
+    class Meta:
+        model = PackageFile
+        fields = {
+            "filename": ["exact", "in", "contains", "startswith"],
+            "normalized_name": ["exact", "in"],
+            "version": ["exact", "in"],
+            "packagetype": ["exact", "in"],
+            "sha256": ["exact", "in"],
+        }
+
+
+class PackageFileViewSet(SingleArtifactContentUploadViewSet):
+    """Distribution files (wheels and sdists). Uploading with `repository` publishes the file
+    into that team index: only the index's publisher may do it."""
+
+    endpoint_name = "packages"
+    queryset = PackageFile.objects.prefetch_related("_artifacts")
+    serializer_class = PackageFileSerializer
+    filterset_class = PackageFileFilter
+    parser_classes = [JSONParser, FormParser, PlainFilenameMultiPartParser]
+
+    DEFAULT_ACCESS_POLICY = {
+        "statements": [
+            {"action": ["list", "retrieve"], "principal": "authenticated", "effect": "allow"},
+            {
+                "action": ["create"],
+                "principal": "authenticated",
+                "effect": "allow",
+                "condition": ["may_upload_package"],
+            },
+            {
+                "action": ["set_label", "unset_label"],
+                "principal": "authenticated",
+                "effect": "allow",
+                "condition": ["has_model_or_domain_perms:core.manage_content_labels"],
+            },
+        ],
+        "queryset_scoping": {"function": "scope_queryset"},  # pulpcore's: readable indexes' units
+    }
+
+    def init_content_data(self, serializer, request):
+        """The task re-reads the file under the name validated here, even when the client let
+        it default to the uploaded file's name."""
+        payload = super().init_content_data(serializer, request)
+        payload["relative_path"] = serializer.validated_data["relative_path"]
+        return payload
+
+
+class YankViewSet(ReadOnlyContentViewSet):
+    """Yank markers; created and removed through a repository's `yank` and `unyank`."""
+
+    endpoint_name = "yanks"
+    queryset = Yank.objects.all()
+    serializer_class = YankContentSerializer
+    filterset_fields = {"filename": ["exact", "in"]}
+
+    DEFAULT_ACCESS_POLICY = {
+        "statements": [
+            {"action": ["list", "retrieve"], "principal": "authenticated", "effect": "allow"},
+        ],
+        "queryset_scoping": {"function": "scope_queryset"},
+    }
