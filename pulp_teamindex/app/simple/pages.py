@@ -1,9 +1,9 @@
-"""Build simple API documents for one repository version, and keep them.
+"""Build simple API documents for one repository version.
 
-A repository version never changes once complete, so a page rendered for it is valid for as
-long as the version exists: pages are cached by (version, project, format) and an upload, which
-makes a new version, costs only the pages that are asked for afterwards. A page read from an
-index's upstream is the exception: the content app keeps it for TEAMINDEX_UPSTREAM_TTL only.
+Rendering reads the database; the content app keeps what it renders (simple/memory/): a page
+of a pinned version for as long as the version exists, a page of an index's latest version
+until a change touches its project, so an upload costs only the pages of its own project. A
+page read from an index's upstream is kept for TEAMINDEX_UPSTREAM_TTL only.
 """
 
 import hashlib
