@@ -20,6 +20,7 @@ from functools import partial
 from aiohttp import web
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.utils import timezone
 from pulpcore.plugin.content import Handler, app
 from pulpcore.plugin.util import set_domain
 
@@ -32,6 +33,7 @@ from pulp_teamindex.app.names import upstream
 from pulp_teamindex.app.nul_paths import refuse_nul_paths
 from pulp_teamindex.app.simple import files as served_files
 from pulp_teamindex.app.simple import pages as simple_pages
+from pulp_teamindex.app.simple import read_tokens
 from pulp_teamindex.app.simple.memory.freshness import Freshness, new_owner
 from pulp_teamindex.app.simple.memory.grants import GrantCache
 from pulp_teamindex.app.simple.memory.page_cache import MISSING, Cached, PageCache
@@ -141,13 +143,21 @@ async def _permit(request, distribution, route):
     """pulpcore's content guard check, with answers a client can act on: 401 and a Basic
     challenge (pip's and uv's keyring support answer only that) when credentials are missing or
     wrong, 403 when a known user may not read. Granted credentials are remembered."""
+    authorization = request.headers.get("Authorization")
+    lifetime = None
+    if route is not None and (secret := read_tokens.token_in(authorization)):
+        token, why = await sync_to_async(read_tokens.read_token)(secret, route.repository_pk)
+        if token is None:
+            raise web.HTTPUnauthorized(text=f"{why}\n", headers=_challenge(distribution))
+        request["drf_request"].user = request["user"] = token.user
+        if token.expires_at is not None:
+            lifetime = (token.expires_at - timezone.now()).total_seconds()
     try:
         guarded = await sync_to_async(Handler._permit)(request, distribution)
     except web.HTTPForbidden as exc:
         raise _refusal(request, distribution, route) or exc from None
-    authorization = request.headers.get("Authorization")
     if guarded and route is not None and route.rbac_guard and authorization:
-        _grants.grant(authorization, route.rbac_guard, request["grant_ticket"])
+        _grants.grant(authorization, route.rbac_guard, request["grant_ticket"], lifetime)
 
 
 def _refusal(request, distribution, route):
@@ -164,8 +174,12 @@ def _refusal(request, distribution, route):
         text="The user name, password or token was not accepted.\n"
         if wrong
         else "This index is private: send credentials (a user name and password or token).\n",
-        headers={"WWW-Authenticate": f'Basic realm="{distribution.base_path}"'},
+        headers=_challenge(distribution),
     )
+
+
+def _challenge(distribution):
+    return {"WWW-Authenticate": f'Basic realm="{distribution.base_path}"'}
 
 
 async def _looked_up(request, path):

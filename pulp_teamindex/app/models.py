@@ -204,12 +204,17 @@ class TeamIndexDistribution(Distribution, AutoAddObjPermsMixin):
 
 
 class PublishToken(BaseModel):
-    """An API token that lets its user publish to the indexes it is scoped to.
+    """An API token that acts as its user, only on the indexes it is scoped to: to publish
+    (`scope` "publish", on the upload endpoint) or to read a private index ("read", in the
+    content app).
 
     Only the SHA-256 of the token is stored; `prefix` is the part shown in listings.
     """
 
+    SCOPES = (("publish", "publish"), ("read", "read"))
+
     name = models.TextField()
+    scope = models.CharField(max_length=16, choices=SCOPES, default="publish")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="teamindex_tokens"
     )

@@ -21,15 +21,21 @@ def _edited(sender, **kwargs):
 
 
 def _access_changed(sender, **kwargs):
-    """A password, an active flag, a group membership, a role assignment or a guard changed:
-    every content app forgets the credentials it granted, and confirms it before the change's
-    request ends, so a revocation holds from the very next request."""
+    """A password, an active flag, a group membership, a role assignment, a guard or an API
+    token changed: every content app forgets the credentials it granted, and confirms it
+    before the change's request ends, so a revocation holds from the very next request."""
     notify_changed(unique_change(ACCESS), confirm=True)
 
 
 # Models whose rows decide who passes an RBAC content guard (looked up by label: pulpcore's
 # role models are not part of its plugin API, and the user model is the deployment's).
-ACCESS_MODELS = ("core.UserRole", "core.GroupRole", "core.RBACContentGuard", "auth.Group")
+ACCESS_MODELS = (
+    "core.UserRole",
+    "core.GroupRole",
+    "core.RBACContentGuard",
+    "auth.Group",
+    "teamindex.PublishToken",
+)
 
 
 def _flush(sender, **kwargs):

@@ -7,7 +7,17 @@ import uuid
 
 import pytest
 import requests
-from helpers import BIN, Client, guard_index, pip, run, sha256_of, twine_upload
+from helpers import (
+    BIN,
+    Client,
+    guard_index,
+    legacy_post,
+    make_index,
+    pip,
+    run,
+    sha256_of,
+    twine_upload,
+)
 from test_clients import BASE_PYTHON, CLIENTS
 
 WHEEL = "synth_p00000-1.0.0-py3-none-any.whl"
@@ -196,3 +206,40 @@ priority = "primary"
     locked = run([CLIENTS / "poetry", "lock"], env=env, cwd=project)
     assert locked.returncode == 0, locked.stdout + locked.stderr
     assert sha256_of(corpus / WHEEL) in (project / "poetry.lock").read_text()
+
+
+def _read_token(user, index):
+    body = {"name": "ci", "scope": "read", "repositories": [index["repository"]["pulp_href"]]}
+    return user.post("teamindex/tokens/", json=body)
+
+
+def test_a_read_token_reads_the_index_it_names_and_nothing_more(
+    admin, publisher, private, corpus, tmp_path
+):
+    made = _read_token(private["reader"], private)
+    assert made.status_code == 201, made.text
+    token = made.json()["token"]
+    as_token = ("__token__", token)
+    for _ in range(3):  # checked, then remembered
+        assert requests.get(private["page"], auth=as_token, timeout=30).status_code == 200
+    url = _with_user(private["distribution"]["index_url"], "__token__", token)
+    got = pip("download", "--no-deps", "--index-url", url, "-d", tmp_path, "synth-p00000")
+    assert got.returncode == 0, got.stdout + got.stderr
+    _assert_got_the_wheel(tmp_path, corpus)
+
+    publishers_read_token = ("__token__", _read_token(publisher, private).json()["token"])
+    upload = legacy_post(private, publishers_read_token, WHEEL, (corpus / WHEEL).read_bytes())
+    assert upload.status_code == 403 and "may only read" in upload.text
+
+    other = make_index(admin)
+    try:
+        guard_index(admin, other, [private["reader"].username])
+        elsewhere = requests.get(other["distribution"]["index_url"], auth=as_token, timeout=30)
+        assert elsewhere.status_code == 401 and "not valid for this index" in elsewhere.text
+    finally:
+        admin.ok(admin.delete(other["repository"]["pulp_href"]))
+
+    revoked = private["reader"].post(made.json()["pulp_href"] + "revoke/")
+    assert revoked.status_code == 200, revoked.text
+    after = requests.get(private["page"], auth=as_token, timeout=30)
+    assert after.status_code == 401 and "revoked" in after.text

@@ -17,8 +17,9 @@ from pulp_teamindex.app.upload import tokens
 
 
 class PublishTokenSerializer(ModelSerializer):
-    """An API token for twine (`-u __token__ -p <token>`). The token itself is shown once, in
-    the answer to its creation; only its digest is stored."""
+    """An API token, used as `__token__` with the token as password: to publish with twine
+    (scope "publish") or to read private indexes with pip and uv (scope "read"). The token
+    itself is shown once, in the answer to its creation; only its digest is stored."""
 
     pulp_href = IdentityField(view_name="teamindex/tokens-detail")
     name = serializers.CharField(help_text=_("What the token is for, e.g. the CI pipeline."))
@@ -32,7 +33,12 @@ class PublishTokenSerializer(ModelSerializer):
         many=True,
         view_name_pattern=r"repositories(-.*/.*)-detail",
         queryset=TeamIndexRepository.objects.all(),
-        help_text=_("The team indexes this token may publish to."),
+        help_text=_("The team indexes this token may publish to (or read)."),
+    )
+    scope = serializers.ChoiceField(
+        choices=["publish", "read"],
+        default="publish",
+        help_text=_("publish: upload with twine; read: install from a private index."),
     )
     expires_at = serializers.DateTimeField(required=False, allow_null=True)
     prefix = serializers.CharField(read_only=True, help_text=_("The token's first characters."))
@@ -59,6 +65,7 @@ class PublishTokenSerializer(ModelSerializer):
         model = PublishToken
         fields = ModelSerializer.Meta.fields + (
             "name",
+            "scope",
             "user",
             "repositories",
             "expires_at",

@@ -88,6 +88,8 @@ def token_refusal(request, repository):
     token = request.auth
     if not isinstance(token, PublishToken):
         return None
+    if token.scope != "publish":
+        return f"API token {token.prefix}… may only read, not publish."
     if not token.repositories.filter(pk=repository.pk).exists():
         return f"API token {token.prefix}… is not valid for index {repository.name!r}."
     return None

@@ -41,12 +41,15 @@ class GrantCache:
         not remembered after it."""
         return self._generation
 
-    def grant(self, authorization, guard, ticket):
+    def grant(self, authorization, guard, ticket, lifetime=None):
+        """Remember the grant for `ttl` seconds, or less when the credentials themselves end
+        sooner (`lifetime`: an expiring token)."""
         if ticket != self._generation:
             return
         if len(self._grants) >= self._max:
             self._grants.clear()
-        self._grants[self._key(authorization, guard)] = self._clock() + self._ttl
+        ttl = self._ttl if lifetime is None else min(self._ttl, lifetime)
+        self._grants[self._key(authorization, guard)] = self._clock() + ttl
 
     def clear(self):
         self._grants.clear()
