@@ -23,6 +23,16 @@ def start_stack(name, **settings):
     return stack
 
 
+def benchmark(name, run, report, args):
+    """Run `run(stack, args)` on a stack of its own, destroy the stack, report the figures."""
+    stack = start_stack(name)
+    try:
+        results = run(stack, args)
+    finally:
+        devstack.destroy(stack)
+    report(results)
+
+
 def clients(stack):
     return (
         Client(stack, "admin", stack.secrets["admin_password"]),

@@ -23,14 +23,13 @@ from pathlib import Path
 import requests
 from common import (
     BIN,
+    benchmark,
     clients,
     corpus,
-    devstack,
     isolated_env,
     pulp_python_index,
     ratio,
     save_results,
-    start_stack,
     teamindex,
     twine,
 )
@@ -169,11 +168,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--duration", type=int, default=15)
     args = parser.parse_args()
-    stack = start_stack("private")
-    try:
-        report(run(stack, args))
-    finally:
-        devstack.destroy(stack)
+    benchmark("private", run, report, args)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 import bulk
 from common import (
     ROOT,
+    benchmark,
     clients,
     corpus,
     devstack,
@@ -34,7 +35,6 @@ from common import (
     pulp_python_index,
     ratio,
     save_results,
-    start_stack,
     teamindex,
     twine,
 )
@@ -311,11 +311,7 @@ def main():
     parser.add_argument("--big", type=int, default=100_000)
     parser.add_argument("--big-projects", type=int, default=5000)
     args = parser.parse_args()
-    stack = start_stack("simple")
-    try:
-        report(run(stack, args))
-    finally:
-        devstack.destroy(stack)
+    benchmark("simple", run, report, args)
 
 
 if __name__ == "__main__":

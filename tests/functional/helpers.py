@@ -176,6 +176,21 @@ def uv(*args, input=None, env=None):
     return run([BIN / "uv", *args], input=input, env=env)
 
 
+def uv_install(venv, index_url, *requirements):
+    """`uv pip install` into `venv` from `index_url` alone, with no configuration or cache."""
+    return uv(
+        "pip",
+        "install",
+        "--no-config",
+        "--no-cache",
+        "--python",
+        venv / "bin" / "python",
+        "--index-url",
+        index_url,
+        *requirements,
+    )
+
+
 def guard_index(admin, index, readers):
     """Put `index` behind a new RBAC content guard that lets only `readers` (usernames) in."""
     guard = admin.post("contentguards/core/rbac/", json={"name": f"g-{uuid.uuid4().hex[:8]}"})

@@ -115,15 +115,15 @@ def private(admin, publisher, tmp_path_factory):
     )
     assert role.status_code == 201, role.text
     secret = wheel(out, "crown-jewels", "1.0", body=b"PRIVATE = 'crown jewels'\n")
-    shared = wheel(out, "shared-util", "1.0")
+    common = wheel(out, "common-util", "1.0")
     assert twine_upload(guarded, publisher, secret).returncode == 0
-    assert twine_upload(public, publisher, shared).returncode == 0
+    assert twine_upload(public, publisher, common).returncode == 0
     admin.ok(
         admin.patch(
             guarded["distribution"]["pulp_href"], json={"content_guard": guard.json()["pulp_href"]}
         )
     )
-    yield {"guarded": guarded, "public": public, "secret": secret, "shared": shared}
+    yield {"guarded": guarded, "public": public, "secret": secret, "common": common}
     for index in (guarded, public):
         admin.ok(admin.delete(index["repository"]["pulp_href"]))
     admin.delete(guard.json()["pulp_href"])
@@ -158,8 +158,8 @@ def healthy_requests(private, publisher):
     return [
         (project_page(guarded, "crown-jewels"), {"auth": auth, "headers": JSON}),
         (file_url(guarded, private["secret"].name), {"auth": auth}),
-        (project_page(public, "shared-util"), {"headers": HTML}),
-        (file_url(public, private["shared"].name), {}),
+        (project_page(public, "common-util"), {"headers": HTML}),
+        (file_url(public, private["common"].name), {}),
     ]
 
 

@@ -2,7 +2,7 @@
 `/pypi/<index>/legacy/` for twine reach the team index of that name, with the same guards."""
 
 import requests
-from helpers import guard_index, pip, sha256_of, twine_upload, uv
+from helpers import guard_index, pip, sha256_of, twine_upload, uv, uv_install
 
 WHEEL = "synth_p00000-1.0.0-py3-none-any.whl"
 
@@ -27,17 +27,7 @@ def test_pulp_python_urls_reach_the_team_index(pulp, index, publisher, corpus, t
         assert sha256_of(target / WHEEL) == sha256_of(corpus / WHEEL)
         venv = tmp_path / f"venv-{target.name}"
         assert uv("venv", "--no-config", venv).returncode == 0
-        installed = uv(
-            "pip",
-            "install",
-            "--no-config",
-            "--no-cache",
-            "--python",
-            venv / "bin" / "python",
-            "--index-url",
-            url,
-            "synth-p00000==1.0.0",
-        )
+        installed = uv_install(venv, url, "synth-p00000==1.0.0")
         assert installed.returncode == 0, installed.stdout + installed.stderr
         assert "synth-p00000==1.0.0" in uv("pip", "freeze", "--python", venv / "bin/python").stdout
 

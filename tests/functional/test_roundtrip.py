@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urljoin
 
 import requests
-from helpers import pip, sha256_of, twine_upload, uv
+from helpers import pip, sha256_of, twine_upload, uv_install
 
 
 def wheel(corpus, project=0, version="1.0.0"):
@@ -55,17 +55,7 @@ def test_twine_upload_then_pip_install_serves_the_uploaded_bytes(
 
 def test_uv_installs_from_the_index(corpus, index, publisher, venv):
     assert twine_upload(index, publisher, wheel(corpus, 0, "1.1.0")).returncode == 0
-    result = uv(
-        "pip",
-        "install",
-        "--no-config",
-        "--no-cache",
-        "--python",
-        venv / "bin" / "python",
-        "--index-url",
-        index["distribution"]["index_url"],
-        "synth-p00000",
-    )
+    result = uv_install(venv, index["distribution"]["index_url"], "synth-p00000")
     assert result.returncode == 0, result.stdout + result.stderr
     site = next((venv / "lib").glob("python*/site-packages"))
     assert (site / "synth_p00000-1.1.0.dist-info").is_dir()
