@@ -66,23 +66,26 @@ def corpus(out, projects, versions, prefix):
     return [p for p in distgen.corpus(out, projects, versions, prefix) if p.suffix == ".whl"]
 
 
+def twine_command(url, username, password, files):
+    """The argv and environment of one `twine upload` of `files`: one place for every caller,
+    sequential or concurrent."""
+    argv = [
+        str(BIN / "twine"),
+        "upload",
+        "--non-interactive",
+        "--disable-progress-bar",
+        "--repository-url",
+        url,
+        f"--username={username}",
+        f"--password={password}",
+        *map(str, files),
+    ]
+    return argv, isolated_env()
+
+
 def twine(url, username, password, files):
-    result = subprocess.run(
-        [
-            str(BIN / "twine"),
-            "upload",
-            "--non-interactive",
-            "--disable-progress-bar",
-            "--repository-url",
-            url,
-            f"--username={username}",
-            f"--password={password}",
-            *map(str, files),
-        ],
-        capture_output=True,
-        text=True,
-        env=isolated_env(),
-    )
+    argv, env = twine_command(url, username, password, files)
+    result = subprocess.run(argv, capture_output=True, text=True, env=env)
     if result.returncode != 0:
         raise SystemExit(f"twine failed: {result.stdout}{result.stderr}")
 

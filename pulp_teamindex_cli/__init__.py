@@ -83,7 +83,8 @@ def package_upload(pulp_ctx: PulpCLIContext, index_name: str, path: t.IO[bytes])
 @click.option("--project", help="Only this project's files.")
 @pass_pulp_context
 def package_list(pulp_ctx: PulpCLIContext, index_name: str, project: str | None) -> None:
-    """Files in the index's latest version."""
+    """Files in the index's latest version (uploads it has not folded yet, which are served
+    already, are listed by `repository uploads`)."""
     latest = _index(pulp_ctx, index_name).entity["latest_version_href"]
     params = {"repository_version": latest, **({"name": project} if project else {})}
     pulp_ctx.output_result(PulpTeamIndexPackageContext(pulp_ctx).list(10000, 0, params))
@@ -116,6 +117,24 @@ package.command(name="remove", help="Remove files or a release (new version).")(
 def repository_rollback(pulp_ctx: PulpCLIContext, index_name: str, number: int) -> None:
     """Serve an earlier version again (as a new version)."""
     pulp_ctx.output_result(_index(pulp_ctx, index_name).act("rollback", {"version": number}))
+
+
+@repository.command(name="fold")
+@index_option
+@pass_pulp_context
+def repository_fold(pulp_ctx: PulpCLIContext, index_name: str) -> None:
+    """Fold the uploads accepted since the latest version into a version now."""
+    pulp_ctx.output_result(_index(pulp_ctx, index_name).act("fold", None))
+
+
+@repository.command(name="uploads")
+@index_option
+@click.option("--filename", help="Only uploads of this file.")
+@pass_pulp_context
+def repository_uploads(pulp_ctx: PulpCLIContext, index_name: str, filename: str | None) -> None:
+    """Files accepted by twine, newest first: who, when, and the version holding each."""
+    index = _index(pulp_ctx, index_name)
+    pulp_ctx.output_result(index.uploads(filename))
 
 
 @repository.command(name="promote")

@@ -79,5 +79,10 @@ class PulpTeamIndexRepositoryContext(PulpRepositoryContext):
     NULLABLES = PulpRepositoryContext.NULLABLES | {"publisher"}
 
     def act(self, operation, body):
-        """POST one of the index's own actions (yank, remove, rollback, promote...)."""
+        """POST one of the index's own actions (yank, remove, rollback, promote, fold...)."""
         return self.call(operation, parameters={self.HREF: self.pulp_href}, body=body)
+
+    def uploads(self, filename=None):
+        """The index's upload history (see the REST action `uploads`)."""
+        parameters = {self.HREF: self.pulp_href, **({"filename": filename} if filename else {})}
+        return self.call("uploads", parameters=parameters)

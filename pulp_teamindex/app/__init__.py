@@ -12,9 +12,10 @@ class PulpTeamIndexPluginAppConfig(PulpPluginAppConfig):
 
     def ready(self):
         super().ready()
-        from pulp_teamindex.app import signals, versions
+        from pulp_teamindex.app import journal, signals, versions
         from pulp_teamindex.app.models import TeamIndexRepository
 
         TeamIndexRepository.version_rules = versions.RULES
         TeamIndexRepository.version_listeners = versions.LISTENERS
+        TeamIndexRepository.fold_journal = staticmethod(journal.fold)
         signals.connect()

@@ -77,6 +77,12 @@ def version_created(repository_pk, number, projects):
     notify_changed(freshness.message(repository_pk, number, projects), confirm=True)
 
 
+def upload_accepted(repository_pk, project, upload_pk):
+    """Report a file accepted into a repository's journal (served with its latest version);
+    confirmed, so that the upload is answered once every content app serves it."""
+    notify_changed(freshness.journal_message(repository_pk, project, upload_pk), confirm=True)
+
+
 def name_claimed(normalized_name):
     """Report that a project name gained an owner: its pages must go in every index."""
     notify_changed(freshness.owner_message(normalized_name))

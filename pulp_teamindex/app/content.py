@@ -34,7 +34,7 @@ from pulp_teamindex.app.nul_paths import refuse_nul_paths
 from pulp_teamindex.app.simple import files as served_files
 from pulp_teamindex.app.simple import pages as simple_pages
 from pulp_teamindex.app.simple import read_tokens
-from pulp_teamindex.app.simple.memory.freshness import Freshness, new_owner
+from pulp_teamindex.app.simple.memory.freshness import Freshness, is_journal, new_owner
 from pulp_teamindex.app.simple.memory.grants import GrantCache
 from pulp_teamindex.app.simple.memory.page_cache import MISSING, Cached, PageCache
 from pulp_teamindex.app.simple.memory.routes import Route, RouteTable
@@ -256,10 +256,15 @@ def _cached(route, kind, name, project):
     if entry is None or (entry.expires is not None and entry.expires <= time.monotonic()):
         return None
     if route.pinned or _freshness.valid(
-        route.repository_pk, project, entry.rendered_at, route.version_number
+        route.repository_pk, project, entry.rendered_at, route.version_number, entry.tick
     ):
         return entry.value
     return None
+
+
+def _ticket():
+    """Taken before reading the database for a value, handed to `_remember`."""
+    return _pages.ticket(), _freshness.now()
 
 
 def _remember(route, kind, name, project, value, ticket):
@@ -272,7 +277,9 @@ def _remember(route, kind, name, project, value, ticket):
     expires = None
     if kind == "page" and value.source == "upstream":
         expires = time.monotonic() + settings.TEAMINDEX_UPSTREAM_TTL
-    _pages.put((kind, owner, project, name), Cached(value, route.version_number, expires), ticket)
+    generation, tick = ticket
+    cached = Cached(value, route.version_number, expires, tick)
+    _pages.put((kind, owner, project, name), cached, generation)
 
 
 async def _respond(request, route, project):
@@ -307,7 +314,7 @@ async def _file_response(route, name):
         raise web.HTTPNotFound() from None
     served = _cached(route, "file", filename, project)
     if served is None:
-        ticket = _pages.ticket()
+        ticket = _ticket()
         key = ("file", route.version_pk, route.upstream, filename)
         served = await _from_upstream_or_not(_once(key, _find_file, route, filename))
         if served is None and route.upstream:
@@ -331,7 +338,9 @@ async def _file_response(route, name):
 
 
 async def _find_file(route, filename):
-    served = await sync_to_async(served_files.lookup)(route.version_pk, filename, route.upstream)
+    served = await sync_to_async(served_files.lookup)(
+        route.version_pk, filename, route.upstream, not route.pinned
+    )
     if isinstance(served, served_files.ToFetch):
         return await served_files.fetch(served)
     return served
@@ -341,7 +350,7 @@ async def _page_for(route, project, content_type):
     name = (project, content_type)
     page = _cached(route, "page", name, project)
     if page is None:
-        ticket = _pages.ticket()
+        ticket = _ticket()
         key = ("page", route.version_pk, route.upstream, *name)
         page = await _from_upstream_or_not(_once(key, _render, route, project, content_type))
         _remember(route, "page", name, project, page, ticket)
@@ -352,7 +361,7 @@ async def _page_for(route, project, content_type):
 
 async def _render(route, project, content_type):
     page = await sync_to_async(simple_pages.render)(
-        route.version_pk, project, content_type, route.upstream
+        route.version_pk, project, content_type, route.upstream, not route.pinned
     )
     if isinstance(page, simple_pages.AskUpstream):
         listed = await upstream.fetch_listing(page.url, project)
@@ -379,7 +388,8 @@ def _changed(payload):
     elif project := new_owner(payload):
         _pages.drop_project(project)
     _freshness.record(payload)
-    _routes.clear()
+    if not is_journal(payload):  # an upload into a journal leaves every index's version
+        _routes.clear()
     _in_flight.clear()  # later requests must not share a lookup that read the old state
 
 

@@ -20,23 +20,16 @@ class InvalidDistribution(Refusal, ValueError):
 
 
 class FilenameReuse(Refusal, ValueError):
-    """A filename already in the index would change bytes; the message begins with
-    FILENAME_REUSE_PREFIX, which twine --skip-existing and pdm recognise."""
+    """A filename already in the index would change bytes; the message begins with "File
+    already exists", which twine --skip-existing and pdm recognise."""
 
     status = 409
-
-
-FILENAME_REUSE_PREFIX = "File already exists"
 
 
 class NameTaken(Refusal):
-    """The project name belongs to another index; the message (which begins with
-    NAME_TAKEN_PREFIX) says which and why."""
+    """The project name belongs to another index; the message says which and why."""
 
     status = 409
-
-
-NAME_TAKEN_PREFIX = "Project "  # how every NameTaken message begins
 
 
 class PublishFailed(Refusal):
@@ -59,13 +52,3 @@ class UpstreamError(Refusal):
     def __init__(self, message, status=502):
         super().__init__(message)
         self.status = status
-
-
-def refusal_from_task(description):
-    """The refusal a failed task reported, or None. A task keeps only the text of its error,
-    so a refusal raised inside one (a race lost to a concurrent upload) is recognised by how
-    its message begins."""
-    for refusal, prefix in ((FilenameReuse, FILENAME_REUSE_PREFIX), (NameTaken, NAME_TAKEN_PREFIX)):
-        if description.startswith(prefix):
-            return refusal(description)
-    return None

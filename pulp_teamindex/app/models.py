@@ -88,8 +88,22 @@ def members_of(version, model=None):
     return (model or PackageFile).objects.filter(pk__in=memberships.values("content_id"))
 
 
-def packages_in(version):
-    return members_of(version, PackageFile)
+def packages_in(version, with_journal=False):
+    """The files of `version`; `with_journal` adds the uploads accepted after it (the latest
+    version's readers see them: see `journal`)."""
+    files = members_of(version, PackageFile)
+    if not with_journal:
+        return files
+    accepted = journaled_after(version.repository_id, version.number).values("content_id")
+    return PackageFile.objects.filter(Q(pk__in=files.values("pk")) | Q(pk__in=accepted))
+
+
+def journaled_after(repository_pk, number):
+    """Uploads of the repository not folded into a version up to `number`: pending ones, and
+    those folded by a later version (a reader of version `number` still counts them)."""
+    return IndexUpload.objects.filter(repository_id=repository_pk).filter(
+        Q(folded_number__isnull=True) | Q(folded_number__gt=number)
+    )
 
 
 def memberships_of_unit(repository):
@@ -123,6 +137,14 @@ class TeamIndexRepository(Repository, AutoAddObjPermsMixin):
     # from `versions`, which builds on these models (so this module need not import it).
     version_rules = ()
     version_listeners = ()
+    fold_journal = None  # `journal.fold`, installed the same way
+
+    def new_version(self, base_version=None):
+        """Uploads accepted before any other change are folded into a version of their own
+        first: versions keep the order in which the index changed."""
+        if self.fold_journal is not None:
+            self.fold_journal(self)
+        return super().new_version(base_version)
 
     def on_new_version(self, version):
         super().on_new_version(version)
@@ -132,6 +154,34 @@ class TeamIndexRepository(Repository, AutoAddObjPermsMixin):
     def finalize_new_version(self, new_version):
         for rule in self.version_rules:
             rule(self, new_version)
+
+
+class IndexUpload(BaseModel):
+    """One file accepted by the twine endpoint: the index's journal while `folded_number` is
+    null (served with the latest version), and its history afterwards (who uploaded what,
+    when, into which version). See `journal` for why uploads do not each make a version."""
+
+    repository = models.ForeignKey(
+        TeamIndexRepository, on_delete=models.CASCADE, related_name="uploads"
+    )
+    content = models.ForeignKey(PackageFile, null=True, on_delete=models.SET_NULL)
+    filename = models.TextField()
+    normalized_name = models.TextField()
+    sha256 = models.CharField(max_length=64)
+    uploader = models.TextField(default="", blank=True)
+    folded_number = models.PositiveIntegerField(null=True)  # the version that took it in
+
+    class Meta:
+        default_related_name = "%(app_label)s_%(model_name)s"
+        indexes = [
+            models.Index(fields=["repository", "normalized_name"]),
+            models.Index(fields=["repository", "filename"]),
+            models.Index(
+                fields=["repository"],
+                condition=Q(folded_number__isnull=True),
+                name="teamindex_upload_pending",
+            ),
+        ]
 
 
 class TeamIndexPublication(Publication, AutoAddObjPermsMixin):
@@ -184,6 +234,7 @@ class TeamIndexDistribution(Distribution, AutoAddObjPermsMixin):
         return version, path
 
     def content_handler(self, path):
+        latest = self.repository_id is not None and not VERSIONED_PATH.match(path)
         version, path = self.resolve(path)
         if not path.startswith(PACKAGES_DIR):
             raise HTTPNotFound()
@@ -193,7 +244,7 @@ class TeamIndexDistribution(Distribution, AutoAddObjPermsMixin):
             filename = filename[: -len(METADATA_SUFFIX)]
         if version is None or "/" in filename:
             raise HTTPNotFound()
-        package = packages_in(version).filter(filename=filename).first()
+        package = packages_in(version, with_journal=latest).filter(filename=filename).first()
         if package is None:  # an upstream's files are served by content.simple_api, never here
             raise HTTPNotFound()
         if want_metadata:

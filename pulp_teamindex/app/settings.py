@@ -7,10 +7,15 @@ TEAMINDEX_PUBLISHER = "publisher"
 # Largest distribution file accepted by an upload, in bytes.
 TEAMINDEX_MAX_UPLOAD_SIZE = 100 * 1024 * 1024
 
-# Seconds the twine upload endpoint waits for the file to land in a repository version; past
-# it the upload is withdrawn and answered 503 with Retry-After. Keep it below the API server's
-# request timeout (pulpcore-api --timeout, 30 s by default).
-TEAMINDEX_UPLOAD_WAIT = 20
+# The upload journal (see pulp_teamindex.app.journal): accepted uploads are served at once and
+# folded into one repository version per burst. A fold starts when the pending uploads number
+# TEAMINDEX_FOLD_BATCH and TEAMINDEX_FOLD_RATIO of the index's files, else once uploads pause
+# for TEAMINDEX_FOLD_DELAY seconds (pulpcore's workers look at schedules every WORKER_TTL / 3
+# seconds), and at the latest TEAMINDEX_FOLD_MAX_DELAY seconds after the oldest pending upload.
+TEAMINDEX_FOLD_BATCH = 100
+TEAMINDEX_FOLD_RATIO = 0.1
+TEAMINDEX_FOLD_DELAY = 2
+TEAMINDEX_FOLD_MAX_DELAY = 60
 
 # Seconds a change (a new version, a distribution edit) waits after its commit for every content
 # app to confirm it applied it, so that a finished upload is served by all of them at once.

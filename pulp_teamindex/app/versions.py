@@ -5,38 +5,34 @@ pulpcore calls `finalize_new_version` before a version is complete and `on_new_v
 the app config installs `RULES` and `LISTENERS` there.
 """
 
+from django.db import transaction
 from django.db.models import Q
 from pulpcore.plugin.models import Content
 
-from pulp_teamindex.app import change_feed
+from pulp_teamindex.app import change_feed, journal
 from pulp_teamindex.app.distfiles import parse_filename
 from pulp_teamindex.app.exceptions import FilenameReuse, InvalidDistribution
-from pulp_teamindex.app.models import PackageFile, Yank, ever_held, members_of
+from pulp_teamindex.app.models import PackageFile, Yank, members_of
 from pulp_teamindex.app.names.ownership import refuse_foreign_files
 
 
 def refuse_filename_reuse(repository, new_version):
     """A filename once in an index keeps its bytes forever, as on PyPI.
 
-    Only the added files are checked, against every file the repository has ever held, so the
-    cost follows the size of the change, not of the index.
+    Only the added files are checked, against every file the repository has ever held or
+    accepted into its journal, so the cost follows the size of the change, not of the index.
     """
     added = PackageFile.objects.filter(pk__in=new_version.added().values("pk"))
-    added_files = list(added.only("filename"))
-    added_by_name = {f.filename: f.pk for f in added_files}
-    if len(added_by_name) < len(added_files):
+    added_files = dict(added.values_list("filename", "sha256"))
+    if len(added_files) < added.count():
         raise FilenameReuse(
             "File already exists: one filename was added twice with different content."
         )
-    if not added_by_name:
+    if not added_files:
         return
-    clash = (
-        ever_held(repository)
-        .filter(filename__in=list(added_by_name))
-        .exclude(pk__in=list(added_by_name.values()))
-        .values_list("filename", flat=True)
-        .first()
-    )
+    with transaction.atomic():
+        journal.lock(repository.pk)  # an upload accepted meanwhile is seen, or sees this one
+        clash = journal.filename_clash(repository, added_files)
     if clash:
         raise FilenameReuse(
             f"File already exists: {clash} is already in this index with different content. "
@@ -73,8 +69,9 @@ def touched_projects(version):
 
 def announce(repository, version):
     """Content apps serve the newest version from memory: tell them which projects changed,
-    so they re-render only those; the upload is answered once they all confirmed."""
-    change_feed.version_created(repository.pk, version.number, touched_projects(version))
+    so they re-render only those. A fold changes none: they served its files already."""
+    projects = set() if getattr(version, "folds_journal", False) else touched_projects(version)
+    change_feed.version_created(repository.pk, version.number, projects)
 
 
 # A filename keeps its bytes; a name stays with its owner (and is claimed here, by the version

@@ -11,7 +11,7 @@ import time
 import pytest
 import requests
 from distgen import corpus, wheel
-from helpers import account, devstack, legacy_post, make_index, running
+from helpers import account, devstack, fold, legacy_post, make_index, running
 
 RECOVERY = 60  # seconds within which the stack must serve again on its own
 
@@ -87,6 +87,29 @@ def test_a_killed_service_comes_back_and_nothing_acknowledged_is_lost(
     assert _served(team, after_path)
 
 
+def test_uploads_need_no_worker_and_are_folded_once_one_runs(stack, team, tmp_path):
+    """An upload makes no task: with the workers frozen it is accepted and served, and the
+    journal becomes a version once they run again, without anyone asking."""
+    workers = _service_pids(stack, "worker")
+    for pid in workers:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        answers = [_upload(team, tmp_path, f"5.{n}", name="no-worker") for n in range(3)]
+        assert [response.status_code for response, _ in answers] == [200, 200, 200]
+        assert all(_served(team, path) for _, path in answers)
+    finally:
+        for pid in workers:
+            os.kill(pid, signal.SIGCONT)
+    admin = account(stack, "admin")
+
+    def folded():
+        rows = admin.get(team["repository"]["pulp_href"] + "uploads/").json()
+        mine = [row for row in rows if row["filename"].startswith("no_worker")]
+        return len(mine) == 3 and all(row["repository_version"] for row in mine)
+
+    _eventually(folded, seconds=90)
+
+
 def _eventually_uploaded(team, tmp_path, version):
     result = {}
 
@@ -117,7 +140,7 @@ def test_a_worker_killed_mid_import_publishes_and_claims_nothing(stack, team):
     source = stack.state_dir / "imports" / "cut-short"
     corpus(source, projects=1500, versions=1, prefix="cutshort")
     repo = team["repository"]["pulp_href"]
-    before = admin.get(repo).json()["latest_version_href"]
+    before = fold(admin, team)  # earlier tests' uploads, so the import's is the next version
     task = team["publisher"].post(repo + "import/", json={"path": str(source)}).json()["task"]
     _eventually(lambda: admin.get(task).json()["state"] == "running", seconds=30)
     time.sleep(1.5)  # into the batches

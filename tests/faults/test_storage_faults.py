@@ -89,8 +89,10 @@ def _served_digest(team, filename):
 
 
 def _latest(team):
-    repo = team["admin"].get(team["repository"]["pulp_href"]).json()
-    return repo["latest_version_href"]
+    """The latest version and every upload the index accepted: a refusal changes neither."""
+    href = team["repository"]["pulp_href"]
+    uploads = team["admin"].get(href + "uploads/").json()
+    return team["admin"].get(href).json()["latest_version_href"], uploads
 
 
 def test_a_full_media_disk_answers_507_and_keeps_nothing(team, disks, tmp_path):

@@ -76,6 +76,13 @@ class Client:
         return task
 
 
+def fold(client, index):
+    """Fold the index's journal into a version now (uploads are served before that) and
+    return the latest version's href."""
+    client.ok(client.post(index["repository"]["pulp_href"] + "fold/"))
+    return client.get(index["repository"]["pulp_href"]).json()["latest_version_href"]
+
+
 @contextlib.contextmanager
 def running(stack):
     """Start `stack` (a devstack.throwaway) and destroy it afterwards, whatever happens."""

@@ -22,7 +22,7 @@ from urllib.parse import quote
 import pytest
 import requests
 from distgen import wheel
-from helpers import Client, account, legacy_post, make_index
+from helpers import Client, account, fold, legacy_post, make_index
 
 PERSONAS = ("anon", "norole", "reader", "owner", "pub", "token", "admin")
 MAY_READ_B = {"reader", "admin"}
@@ -92,6 +92,7 @@ def world(pulp, admin, tmp_path_factory):
     secret = wheel(files, f"authz-secret-{tag}", "1.0", body=b"TOKEN = 'private'\n")
     _upload(a, names["pub"], public)
     _upload(b, names["pubb"], secret)
+    fold(admin, a)  # b's is folded by its yank
     refused = legacy_post(b, (names["pubb"], PASSWORD), "broken-1.0-py3-none-any.whl", b"x")
     assert refused.status_code == 400
     pubb = Client(pulp, names["pubb"], PASSWORD)
@@ -519,6 +520,10 @@ CASES = [
         only("pub", all=202),
         lambda w: {"source": w.href["a.repo"], "filenames": [w.names["public"]]},
     ),
+    Case(f"POST {REPO}fold/", "a.repo", expect(403, owner=202, pub=202, admin=202)),
+    Case(f"POST {REPO}fold/", "b.repo", expect(403, **B_HIDDEN, admin=202)),
+    Case(f"GET {REPO}uploads/", "a.repo", expect(403, owner=200, pub=200, admin=200)),
+    Case(f"GET {REPO}uploads/", "b.repo", expect(403, **B_HIDDEN, admin=200)),
     Case(f"GET {REPO}refusals/", "b.repo", expect(403, **B_HIDDEN, admin=200)),
     Case(f"GET {REPO}refusals/", "a.repo", expect(403, owner=200, pub=200, admin=200)),
     Case(f"POST {REPO}remove/", "a.repo", expect(403, pub=400), NOT_PUBLISHED),

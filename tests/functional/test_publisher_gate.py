@@ -1,13 +1,13 @@
 """Only the publishing authority publishes: through twine, REST upload and repository modify."""
 
 import requests
-from helpers import Client, legacy_post, twine_upload
+from helpers import Client, fold, legacy_post, twine_upload
 
 WHEEL = "synth_p00000-1.0.0-py3-none-any.whl"
 
 
 def _files(index, admin):
-    latest = admin.get(index["repository"]["pulp_href"]).json()["latest_version_href"]
+    latest = fold(admin, index)
     found = admin.get("content/teamindex/packages/", params={"repository_version": latest})
     return [p["filename"] for p in found.json()["results"]]
 

@@ -136,8 +136,16 @@ def test_repository_and_distribution_commands_pin_a_version(pulp, publisher, tmp
     )
     for wheel in wheels:
         assert twine_upload({"distribution": dist}, publisher, wheel).returncode == 0
+        pulp_cli(pulp, *cli, "fold", "--repository", name)  # one version per upload, here
     versions = pulp_cli(pulp, *cli, "version", "list", "--repository", name)
     assert [v["number"] for v in versions] == [2, 1, 0]
+    uploads = pulp_cli(pulp, *cli, "uploads", "--repository", name)
+    assert [(u["filename"], u["user"]) for u in uploads] == [
+        (w.name, "publisher") for w in reversed(wheels)
+    ]
+    assert [u["repository_version"].rsplit("/", 2)[1] for u in uploads] == ["2", "1"]
+    one = pulp_cli(pulp, *cli, "uploads", "--repository", name, "--filename", wheels[0].name)
+    assert [u["filename"] for u in one] == [wheels[0].name]
 
     pulp_cli(pulp, *dists, "update", "--name", name, "--version", "2")
     pulp_cli(pulp, *dists, "update", "--name", name, "--version", "1")  # re-pin a pinned one

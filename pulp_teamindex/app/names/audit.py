@@ -40,8 +40,8 @@ def owned_names(repository):
     names = set(
         ProjectOwner.objects.filter(repository=repository).values_list("normalized_name", flat=True)
     )
-    latest = repository.latest_version()
-    names.update(packages_in(latest).values_list("normalized_name", flat=True).distinct())
+    served = packages_in(repository.latest_version(), with_journal=True)
+    names.update(served.values_list("normalized_name", flat=True).distinct())
     return sorted(names)
 
 

@@ -9,18 +9,20 @@ with one allowance: a file its owner published may be copied elsewhere (staging 
 import re
 
 from pulpcore.plugin.models import RepositoryContent
+from pulpcore.plugin.util import get_domain_pk
 
 from pulp_teamindex.app import change_feed
 from pulp_teamindex.app.domains import domain_kwargs, in_domain
 from pulp_teamindex.app.exceptions import NameTaken
-from pulp_teamindex.app.models import Namespace, PackageFile, ProjectOwner
+from pulp_teamindex.app.models import IndexUpload, Namespace, PackageFile, ProjectOwner
 from pulp_teamindex.app.names.prefixes import prefixes_of
 
 
 def check_name(repository, normalized_name):
     """Raise NameTaken when another index owns or reserved `normalized_name`. Nothing is
-    claimed: a name is claimed only by the repository version that publishes it (see
-    `refuse_foreign_files`), so an upload or import that fails claims nothing."""
+    claimed: a name is claimed only by what publishes it (a repository version, see
+    `refuse_foreign_files`, or an upload accepted into the journal), so an upload or import
+    that fails claims nothing."""
     if reason := name_refusals(repository, [normalized_name]).get(normalized_name):
         raise NameTaken(reason)
 
@@ -43,15 +45,43 @@ def refused_files(repository, files, claim=False):
     suspects = list(
         files.filter(normalized_name__in=list(refusals)).only("filename", "normalized_name")
     )
-    published_by_owner = set(
-        RepositoryContent.objects.filter(content_id__in=[f.pk for f in suspects]).values_list(
-            "repository_id", "content_id"
-        )
-    )
+    published_by_owner = _publishers_of([f.pk for f in suspects])
     return {
         f.filename: refusals[f.normalized_name][1]
         for f in suspects
         if (refusals[f.normalized_name][0], f.pk) not in published_by_owner
+    }
+
+
+def claim_for(repository, package):
+    """Raise NameTaken when `package`'s name belongs to another index (an upload gets no
+    promotion allowance, whatever its bytes); else the name is `repository`'s from now on.
+
+    A name once owned stays with its index until the index is deleted (a namespace cannot be
+    granted over another index's name), so each process remembers the names it saw claimed:
+    CI uploading release after release of a project asks the database once."""
+    key = (get_domain_pk(), package.normalized_name)
+    if _claimed.get(key) == repository.pk:
+        return
+    refusals = _claims(repository, {package.normalized_name}, claim=True)
+    if package.normalized_name in refusals:
+        raise NameTaken(refusals[package.normalized_name][1])
+    if len(_claimed) >= MAX_REMEMBERED_CLAIMS:
+        _claimed.clear()
+    _claimed[key] = repository.pk
+
+
+MAX_REMEMBERED_CLAIMS = 100_000
+_claimed = {}  # (domain pk, normalized name) -> pk of the index that owns it
+
+
+def _publishers_of(unit_pks):
+    """{(repository pk, unit pk)} for the units of `unit_pks` an index held or accepted."""
+    held = RepositoryContent.objects.filter(content_id__in=unit_pks)
+    accepted = IndexUpload.objects.filter(content_id__in=unit_pks)
+    return {
+        *held.values_list("repository_id", "content_id"),
+        *accepted.values_list("repository_id", "content_id"),
     }
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 from pulpcore.plugin.serializers import DetailRelatedField, RepositoryAddRemoveContentSerializer
+from pulpcore.plugin.util import get_url
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 
@@ -33,7 +34,7 @@ class FileSelectionSerializer(serializers.Serializer):
 
     def validate(self, data):
         latest = self.context["repository"].latest_version()
-        files = packages_in(latest)
+        files = packages_in(latest, with_journal=True)
         if data.get("filenames"):
             files = files.filter(filename__in=data["filenames"])
         elif data.get("project"):
@@ -93,7 +94,8 @@ class PromoteSerializer(FileSelectionSerializer):
             )
         self.context["repository"] = source
         selected = super().validate(data)
-        packages = packages_in(source.latest_version()).filter(filename__in=selected["filenames"])
+        packages = packages_in(source.latest_version(), with_journal=True)
+        packages = packages.filter(filename__in=selected["filenames"])
         refuse_taken_names(target, packages)
         return {
             "packages": [str(pk) for pk in packages.values_list("pk", flat=True)],
@@ -161,3 +163,19 @@ class ImportSerializer(serializers.Serializer):
         if len(data) != 1:
             raise serializers.ValidationError(_("Give exactly one of `path` and `url`."))
         return data
+
+
+class IndexUploadSerializer(serializers.Serializer):
+    """One file the twine endpoint accepted: who, when, and the version holding it (null while
+    it waits in the journal, served with the latest version)."""
+
+    time = serializers.DateTimeField(source="pulp_created")
+    filename = serializers.CharField()
+    sha256 = serializers.CharField()
+    user = serializers.CharField(source="uploader")
+    repository_version = serializers.SerializerMethodField()
+
+    def get_repository_version(self, row) -> str | None:
+        if row.folded_number is None:
+            return None
+        return f"{get_url(row.repository)}versions/{row.folded_number}/"

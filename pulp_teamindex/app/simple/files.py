@@ -29,11 +29,12 @@ class ServedFile:
         return len(self.metadata or b"") + len(self.path or "") + 200
 
 
-def lookup(version_pk, filename, upstream_allowed):
-    """The file `filename` of a version, None, or (when the index may serve it from its
-    upstream and has not fetched it yet) the `ToFetch` that `fetch` completes."""
+def lookup(version_pk, filename, upstream_allowed, with_journal=False):
+    """The file `filename` of a version (with the uploads journaled after it, for the
+    latest), None, or (when the index may serve it from its upstream and has not fetched it
+    yet) the `ToFetch` that `fetch` completes."""
     version = RepositoryVersion.objects.get(pk=version_pk)
-    package = packages_in(version).filter(filename=filename).first()
+    package = packages_in(version, with_journal).filter(filename=filename).first()
     if package is None:
         return from_upstream(version.repository_id, filename) if upstream_allowed else None
     content_artifact = package.contentartifact_set.select_related("artifact").first()

@@ -42,14 +42,15 @@ class AskUpstream:
     url: str
 
 
-def render(version_pk, project, content_type, upstream_allowed=True):
-    """The page for `project` (the project list when None) of a version, MISSING, or
-    AskUpstream for a project with no file here, that no index owns, when the index has an
-    upstream."""
+def render(version_pk, project, content_type, upstream_allowed=True, with_journal=False):
+    """The page for `project` (the project list when None) of a version (with the uploads
+    journaled after it, for the latest), MISSING, or AskUpstream for a project with no file
+    here, that no index owns, when the index has an upstream."""
     version = RepositoryVersion.objects.select_related("repository").get(pk=version_pk)
+    files = packages_in(version, with_journal)
     if project is None:
-        return project_list(version, content_type)
-    page = project_detail(version, project, content_type)
+        return project_list(files, content_type)
+    page = project_detail(version, files, project, content_type)
     if page is None:
         repository = version.repository.cast()
         if upstream_allowed and repository.upstream and not owned_anywhere(project):
@@ -116,10 +117,10 @@ def _page(text):
     return Page(body=body, etag='"' + hashlib.sha256(body).hexdigest()[:32] + '"')
 
 
-def project_list(version, content_type):
-    """The index root: every project with at least one file in `version`."""
+def project_list(files, content_type):
+    """The index root: every project with at least one of `files`."""
     projects = {}
-    rows = packages_in(version).order_by("normalized_name", "pulp_created")
+    rows = files.order_by("normalized_name", "pulp_created")
     for normalized, name in rows.values_list("normalized_name", "name"):
         projects.setdefault(normalized, name)
     if content_type == simple_render.JSON_TYPE:
@@ -127,9 +128,10 @@ def project_list(version, content_type):
     return _page(simple_render.project_list_html(projects))
 
 
-def project_detail(version, normalized_name, content_type):
-    """One project's page, or None when the project has no file in `version` (a 404)."""
-    rows = list(packages_in(version).filter(normalized_name=normalized_name).values(*_FILE_FIELDS))
+def project_detail(version, files, normalized_name, content_type):
+    """One project's page, or None when the project has none of `files` (a 404); yanks are
+    those of `version`."""
+    rows = list(files.filter(normalized_name=normalized_name).values(*_FILE_FIELDS))
     if not rows:
         return None
     display_name = rows[0]["name"]

@@ -3,6 +3,7 @@
 from django.db import transaction
 from pulpcore.plugin.models import RepositoryVersion
 
+from pulp_teamindex.app import journal
 from pulp_teamindex.app.domains import domain_kwargs
 from pulp_teamindex.app.models import (
     PackageFile,
@@ -56,7 +57,26 @@ def delete_index(repository_pk):
     with transaction.atomic():
         for distribution in TeamIndexDistribution.objects.filter(repository_id=repository_pk):
             distribution.delete()
-        TeamIndexRepository.objects.get(pk=repository_pk).delete()
+        repository = TeamIndexRepository.objects.get(pk=repository_pk)
+        journal.forget_schedule(repository)
+        repository.delete()
+
+
+def fold_journal(repository_pk):
+    """Fold the index's pending uploads into one version (see `journal`); uploads accepted
+    while it ran are scheduled for the next."""
+    repository = TeamIndexRepository.objects.filter(pk=repository_pk).first()
+    if repository is not None:
+        journal.fold(repository)
+        journal.schedule_fold(repository, throttle=False)
+
+
+def request_fold(repository_pk):
+    """Run by pulpcore's scheduler, which reserves nothing: queue the fold, which holds the
+    repository like every task that makes a version."""
+    repository = TeamIndexRepository.objects.filter(pk=repository_pk).first()
+    if repository is not None:
+        journal.request_fold(repository)
 
 
 __all__ = ["import_directory", "import_index"]  # dispatched as tasks.<name>

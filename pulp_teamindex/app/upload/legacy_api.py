@@ -1,8 +1,9 @@
 """twine's upload endpoint (the legacy PyPI upload API) for a team index.
 
 `POST <API_ROOT>teamindex/<base_path>/legacy/` with HTTP Basic auth. The answer is final: 200
-means the file is in a new repository version and served; 409 means the filename is taken by
-other bytes (twine --skip-existing understands it); 400 says what is wrong with the file.
+means the file is published (recorded in the index's journal, see `journal`) and every content
+app serves it; 409 means the filename is taken by other bytes (twine --skip-existing
+understands it); 400 says what is wrong with the file.
 """
 
 from django.conf import settings
@@ -12,25 +13,19 @@ from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
+from pulp_teamindex.app import journal
 from pulp_teamindex.app.distfiles import inspect_distribution
 from pulp_teamindex.app.domains import in_domain
-from pulp_teamindex.app.exceptions import FilenameReuse, InvalidDistribution, Refusal
+from pulp_teamindex.app.exceptions import InvalidDistribution, Refusal
 from pulp_teamindex.app.models import TeamIndexDistribution
 from pulp_teamindex.app.names.audit import record_refusal
-from pulp_teamindex.app.names.ownership import check_name
 from pulp_teamindex.app.nul_paths import has_nul
 from pulp_teamindex.app.upload.auth import BasicOrTokenAuthentication, token_refusal
 from pulp_teamindex.app.upload.form import check_action, check_claims, file_digests
 from pulp_teamindex.app.upload.gate import may_publish, publisher_for
 from pulp_teamindex.app.upload.multipart import PlainFilenameMultiPartParser, UploadSpaceFull
 from pulp_teamindex.app.upload.reason_phrase import with_reason_phrase
-from pulp_teamindex.app.upload.storing import (
-    RETRY_AFTER,
-    add_to_index,
-    discard_unpublished,
-    find_filename,
-    store_package,
-)
+from pulp_teamindex.app.upload.storing import RETRY_AFTER, discard_unpublished, store_package
 
 
 class LegacyUploadView(APIView):
@@ -92,22 +87,12 @@ class LegacyUploadView(APIView):
         path = upload.temporary_file_path()
         info = inspect_distribution(path, upload.name)
         check_claims(form, info, file_digests(path))
-        check_name(repository, info.normalized_name)
-        existing = find_filename(repository, info.filename)
-        if existing is not None and existing.sha256 != info.sha256:
-            raise FilenameReuse(
-                f"File already exists: {info.filename} is already in this index with different "
-                "content. A published filename can never change; release a new version."
-            )
-        if existing is None:
-            package = store_package(upload, info)
-            try:
-                add_to_index(repository, package)
-            except Refusal:
-                discard_unpublished(package)
-                raise
-        elif not existing.served:
-            add_to_index(repository, existing)
+        package = store_package(upload, info)
+        try:
+            journal.accept(repository, package, request.user)
+        except Refusal:
+            discard_unpublished(package)
+            raise
         return _text(200, f"OK: {info.filename} is published.")
 
 

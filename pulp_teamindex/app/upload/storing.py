@@ -1,34 +1,16 @@
-"""Publishing a validated file into a team index, so that it is served when the call returns."""
+"""Storing a validated upload's bytes and unit safely; `journal.accept` then publishes it."""
 
-import time
 from dataclasses import asdict
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists
-from pulpcore.plugin.constants import TASK_FINAL_STATES, TASK_STATES
-from pulpcore.plugin.models import Artifact, ContentArtifact, RepositoryContent, Task
-from pulpcore.plugin.tasking import aadd_and_remove, cancel_task, dispatch
+from pulpcore.plugin.models import Artifact, ContentArtifact, RepositoryContent
 
 from pulp_teamindex.app.domains import domain_kwargs, in_domain
-from pulp_teamindex.app.exceptions import PublishFailed, refusal_from_task
-from pulp_teamindex.app.models import PackageFile, ever_held, memberships_of_unit
+from pulp_teamindex.app.exceptions import PublishFailed
+from pulp_teamindex.app.models import IndexUpload, PackageFile
 from pulp_teamindex.app.upload.storage_check import is_out_of_space, remove_damaged, stored_matches
 
 RETRY_AFTER = 10
-
-
-def find_filename(repository, filename):
-    """The file ever published under `filename` in this index (or None), annotated with
-    `served`: whether the latest version holds it (its membership was never closed)."""
-    still_open = memberships_of_unit(repository).filter(version_removed__isnull=True)
-    return (
-        ever_held(repository)
-        .filter(filename=filename)
-        .annotate(served=Exists(still_open))
-        .order_by("-served")
-        .first()
-    )
 
 
 def store_package(upload, info):
@@ -122,6 +104,8 @@ def discard_unpublished(package):
     with transaction.atomic():
         if RepositoryContent.objects.filter(content_id=package.pk).exists():
             return
+        if IndexUpload.objects.filter(content_id=package.pk).exists():
+            return
         artifacts = [
             link.artifact for link in package.contentartifact_set.select_related("artifact")
         ]
@@ -129,64 +113,3 @@ def discard_unpublished(package):
         for artifact in artifacts:
             if not ContentArtifact.objects.filter(artifact_id=artifact.pk).exists():
                 artifact.delete()
-
-
-def add_to_index(repository, package):
-    """Create the repository version holding `package` and wait until it exists.
-
-    The task runs immediately in this process when the repository is free, otherwise a worker
-    runs it; either way the caller hears back only once the file is served, so a successful
-    twine upload always means an installable package.
-    """
-    task = dispatch(
-        aadd_and_remove,
-        exclusive_resources=[repository],
-        kwargs={
-            "repository_pk": str(repository.pk),
-            "add_content_units": [str(package.pk)],
-            "remove_content_units": [],
-        },
-        immediate=True,
-    )
-    task = _wait(task)
-    if task.state == TASK_STATES.COMPLETED:
-        return
-    description = (task.error or {}).get("description", "")
-    if refusal := refusal_from_task(description):
-        raise refusal
-    raise PublishFailed(
-        503, f"The index could not be updated ({task.state}): {description}. Retry the upload."
-    )
-
-
-def _wait(task):
-    """The finished task; past TEAMINDEX_UPLOAD_WAIT the task is canceled, so that the 503
-    the client gets means "not published" and a retry is safe (the wait stays below the API
-    server's request timeout, so the answer is ours and not the server's)."""
-    deadline = time.monotonic() + settings.TEAMINDEX_UPLOAD_WAIT
-    task = _poll(task, deadline)
-    if task.state in TASK_FINAL_STATES:
-        return task
-    cancel_task(task.pk)
-    task = _poll(task, time.monotonic() + CANCEL_GRACE)
-    if task.state == TASK_STATES.COMPLETED:  # it finished before the cancel reached it
-        return task
-    raise PublishFailed(
-        503,
-        f"The index is busy: the file was not published within "
-        f"{settings.TEAMINDEX_UPLOAD_WAIT} s, so the upload was withdrawn. Retry the upload.",
-        retry_after=RETRY_AFTER,
-    )
-
-
-# How long a canceled upload may still take to reach a final state before we answer.
-CANCEL_GRACE = 2.0
-
-
-def _poll(task, deadline):
-    delay = 0.01
-    while task.state not in TASK_FINAL_STATES and time.monotonic() < deadline:
-        time.sleep(delay)
-        delay = min(delay * 2, 0.2)
-        task = Task.objects.get(pk=task.pk)
-    return task

@@ -1,7 +1,7 @@
 """REST viewsets for team indexes (repositories) and their versions, with the actions that
 make new versions: yank, unyank, remove, modify, rollback, promote, import."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from pulpcore.plugin.serializers import AsyncOperationResponseSerializer
 from pulpcore.plugin.tasking import add_and_remove, dispatch
 from pulpcore.plugin.viewsets import (
@@ -13,7 +13,7 @@ from pulpcore.plugin.viewsets import (
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from pulp_teamindex.app import tasks
+from pulp_teamindex.app import journal, tasks
 from pulp_teamindex.app.access import readers
 from pulp_teamindex.app.access.policies import (
     VIEW_ANY_AUTHENTICATED,
@@ -29,6 +29,7 @@ from pulp_teamindex.app.names.upstream_pages import redact
 from pulp_teamindex.app.serializers.actions import (
     FileSelectionSerializer,
     ImportSerializer,
+    IndexUploadSerializer,
     ModifyIndexSerializer,
     PromoteSerializer,
     RollbackSerializer,
@@ -77,14 +78,14 @@ class TeamIndexRepositoryViewSet(RepositoryViewSet, RolesMixin):
                 "effect": "allow",
                 "condition": ["is_index_publisher"],
             },
-            {  # the audit: the index's publisher, and admins of the index
-                "action": ["shadowed", "refusals"],
+            {  # the audit (and folding, which changes nothing served): publisher and admins
+                "action": ["shadowed", "refusals", "uploads", "fold"],
                 "principal": "authenticated",
                 "effect": "allow",
                 "condition": ["is_index_publisher"],
             },
             {
-                "action": ["shadowed", "refusals"],
+                "action": ["shadowed", "refusals", "uploads", "fold"],
                 "principal": "authenticated",
                 "effect": "allow",
                 "condition": [
@@ -185,6 +186,31 @@ class TeamIndexRepositoryViewSet(RepositoryViewSet, RolesMixin):
             add_content_units=selection["packages"],
             remove_content_units=[],
         )
+
+    @extend_schema(
+        description="Fold the uploads accepted since the latest version into a new version "
+        "now (they are served already; this fixes them in the history at once).",
+        responses={202: AsyncOperationResponseSerializer},
+    )
+    @action(detail=True, methods=["post"], serializer_class=None)
+    def fold(self, request, pk, **kwargs):
+        return OperationPostponedResponse(journal.dispatch_fold(self.get_object()), request)
+
+    @extend_schema(
+        description="Every file accepted by the twine endpoint, newest first (at most 200; "
+        "filter with `filename`): who uploaded it, when, and the version that holds it (null "
+        "while it waits in the journal, served with the latest version).",
+        parameters=[OpenApiParameter("filename", str, description="Only uploads of this file.")],
+        responses={200: IndexUploadSerializer(many=True)},
+    )
+    # `filename` is this action's own parameter, not a filter of repositories
+    @action(detail=True, methods=["get"], serializer_class=None, filter_backends=[])
+    def uploads(self, request, pk, **kwargs):
+        repository = self.get_object()
+        rows = repository.uploads.select_related("repository").order_by("-pulp_created")
+        if filename := request.query_params.get("filename"):
+            rows = rows.filter(filename=filename)
+        return Response(IndexUploadSerializer(rows[:200], many=True).data)
 
     @extend_schema(
         description="Import every wheel and sdist under a server directory (recursively, e.g. "

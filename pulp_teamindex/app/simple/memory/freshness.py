@@ -4,6 +4,11 @@ Each change feed message names a repository, the version number it created and t
 that version touched (or None: anything may have changed). A page of project P rendered at
 version R is still exact at version V >= R unless some version in (R, V] touched P. Pages of
 untouched projects therefore survive uploads: publishing one file re-renders one project.
+
+An upload accepted into an index's journal makes no version: its message names the project
+only, and counts on this process's own clock (`now`). A page of P taken at tick T is exact
+unless such a message for P arrived after T; callers take the tick before reading the
+database, and a message is sent only once its upload is committed.
 """
 
 import json
@@ -17,6 +22,17 @@ def message(repository_pk, number, projects):
     if names is not None and len(names) > MAX_NAMED_PROJECTS:
         names = None
     return json.dumps({"r": str(repository_pk), "v": number, "p": names}, separators=(",", ":"))
+
+
+def journal_message(repository_pk, project, upload_pk):
+    """The change feed payload for an upload accepted into a journal (unique, for confirming)."""
+    return json.dumps(
+        {"j": str(upload_pk), "r": str(repository_pk), "p": [project]}, separators=(",", ":")
+    )
+
+
+def is_journal(payload):
+    return payload.startswith('{"j":')
 
 
 def owner_message(normalized_name):
@@ -39,9 +55,18 @@ class Freshness:
         self._touched = {}  # (repository, project) -> last version number that touched it
         self._everything = {}  # repository -> last version number that touched everything
         self._any = {}  # repository -> last version number that touched any project
+        self._clock = 0  # journal messages taken in by this process
+        self._journaled = {}  # (repository, project) -> clock at its last journal message
+        self._journaled_any = {}  # repository -> clock at its last journal message
+
+    def now(self):
+        return self._clock
 
     def record(self, payload):
         """Take in one change feed message; a message that is not ours changes nothing."""
+        if is_journal(payload):
+            self._journal(payload)
+            return
         try:
             data = json.loads(payload)
             repository, number, projects = data["r"], int(data["v"]), data["p"]
@@ -55,8 +80,19 @@ class Freshness:
             key = (repository, project)
             self._touched[key] = max(number, self._touched.get(key, 0))
 
-    def valid(self, repository, project, rendered_at, serving):
-        """True if a page of `project` rendered at version `rendered_at` is exact at `serving`.
+    def _journal(self, payload):
+        try:
+            data = json.loads(payload)
+            repository, (project,) = data["r"], data["p"]
+        except (ValueError, KeyError, TypeError):
+            return
+        self._clock += 1
+        self._journaled[(repository, project)] = self._clock
+        self._journaled_any[repository] = self._clock
+
+    def valid(self, repository, project, rendered_at, serving, tick):
+        """True if a page of `project` rendered at version `rendered_at`, with the journal as
+        it was at `tick`, is exact at `serving`.
 
         `project` None is the project list, which any change may alter.
         """
@@ -64,13 +100,17 @@ class Freshness:
             return False
         if project is None:
             last = self._any.get(repository, 0)
+            journaled = self._journaled_any.get(repository, 0)
         else:
             last = max(
                 self._everything.get(repository, 0), self._touched.get((repository, project), 0)
             )
-        return last <= rendered_at
+            journaled = self._journaled.get((repository, project), 0)
+        return last <= rendered_at and journaled <= tick
 
     def forget(self):
         self._touched.clear()
         self._everything.clear()
         self._any.clear()
+        self._journaled.clear()
+        self._journaled_any.clear()

@@ -21,12 +21,14 @@ class Page:
 
 @dataclass(frozen=True)
 class Cached:
-    """A cached value, the version number it was computed at, and for what comes from an
-    upstream (which may change at any time) the time.monotonic() after which it is stale."""
+    """A cached value, the version number (and journal tick) it was computed at, and for what
+    comes from an upstream (which may change at any time) the time.monotonic() after which it
+    is stale."""
 
     value: object
     rendered_at: int
     expires: float | None = None  # None: valid as long as its version
+    tick: int = 0  # the change feed's journal clock when it was read (see freshness)
 
     @property
     def cost(self):
