@@ -2,6 +2,7 @@
 indexes of both kinds, and the clients. Run benchmarks with .bench-venv/bin/python."""
 
 import json
+import os
 import subprocess
 import sys
 import uuid
@@ -99,3 +100,27 @@ def save_results(name, results):
 
 def ratio(a, b):
     return f"{a / b:.1f}x" if b else "n/a"
+
+
+def cpu_seconds(stack):
+    """CPU seconds used so far by each part of `stack` (its services' process trees and its
+    PostgreSQL cluster), read from /proc: where a CPU-bound run spends the machine."""
+    roots = {service: devstack._running_pid(stack, service) for service in devstack.SERVICES}
+    postmaster = (stack.pg_dir / "postmaster.pid").read_text().split()[0]
+    roots["postgres"] = int(postmaster)
+    return {name: _tree_cpu(pid) for name, pid in roots.items() if pid}
+
+
+def _tree_cpu(pid):
+    ticks = os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+        todo += [int(child) for child in children]
+    return total

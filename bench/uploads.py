@@ -9,8 +9,10 @@ Rows:
     twine), and the ratio empty / big index (target: within 1.2x);
   - --concurrent twine processes at once into one fresh index, each with its own files
     (--concurrent-files in all, split evenly): files/s from the first start to the last end,
-    the failed twine runs (must be 0), the retries twine made on server errors, and the files
-    the index holds afterwards (after a fold); pulp_python the same way, and until installable;
+    the failed twine runs (must be 0), the retries twine made on server errors, the files
+    the index holds afterwards (after a fold), and the CPU seconds twine and each part of the
+    stack (api, content, worker, postgres) used meanwhile; pulp_python the same way, and until
+    installable;
   - version bookkeeping: --bookkeeping-files sequential uploads (token, one twine process per
     --chunk files) into one fresh index (0 skips). At 1/4, 1/2 and all of them the pending
     uploads are folded (POST <repository>fold/, skipped with a note while the plugin has no
@@ -31,6 +33,7 @@ start-up (about 0.4 s), the same for every row.
 
 import argparse
 import itertools
+import resource
 import subprocess
 import tempfile
 import time
@@ -44,6 +47,7 @@ import simple_api
 from common import (
     clients,
     corpus,
+    cpu_seconds,
     devstack,
     pulp_python_index,
     ratio,
@@ -74,9 +78,12 @@ def chunked_twine(url, token, files, chunk):
     )
 
 
-def concurrent_twine(url, user, password, file_sets, logs):
+def concurrent_twine(stack, url, user, password, file_sets, logs):
     """One twine process per file set, all at once, logging to <logs>-<i>.log: seconds from the
-    first start to the last end, failed twine runs, and the retries twine made on errors."""
+    first start to the last end, failed twine runs, the retries twine made on errors, and the
+    CPU seconds twine and each part of the stack used meanwhile."""
+    cpu_before = cpu_seconds(stack)
+    twine_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.monotonic()
     runs = []
     for i, files in enumerate(file_sets):
@@ -88,7 +95,12 @@ def concurrent_twine(url, user, password, file_sets, logs):
     seconds = time.monotonic() - began
     show_failures(failed)
     retries = sum(log.read_text().count("appears to have failed") for _, log in runs)
-    return {"s": seconds, "failed": len(failed), "retries": retries}
+    twine_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = {k: v - cpu_before.get(k, 0.0) for k, v in cpu_seconds(stack).items()}
+    cpu["twine"] = sum(
+        getattr(twine_after, f) - getattr(twine_before, f) for f in ("ru_utime", "ru_stime")
+    )
+    return {"s": seconds, "failed": len(failed), "retries": retries, "cpu_s": cpu}
 
 
 def show_failures(failed_logs):
@@ -187,7 +199,7 @@ def run(stack, args):
             "big": args.big,
             **sequential(stack, admin, publisher, work, args.files, args.big),
             "concurrent": concurrent(
-                admin, publisher, work, args.concurrent, args.concurrent_files
+                stack, admin, publisher, work, args.concurrent, args.concurrent_files
             ),
         }
         if args.bookkeeping_files:
@@ -228,7 +240,7 @@ def sequential(stack, admin, publisher, work, files, big):
     return results
 
 
-def concurrent(admin, publisher, work, processes, total):
+def concurrent(stack, admin, publisher, work, processes, total):
     """Row 3: `processes` twine runs at once into one fresh index of each kind."""
     (work / "logs").mkdir()
     per = total // processes
@@ -237,13 +249,13 @@ def concurrent(admin, publisher, work, processes, total):
     repo, dist = teamindex(admin)
     token = issue_token(publisher, repo)
     logs = work / "logs" / "teamindex"
-    ours = concurrent_twine(dist["upload_url"], "__token__", token, sets["con"], logs)
+    ours = concurrent_twine(stack, dist["upload_url"], "__token__", token, sets["con"], logs)
     ours["fold_s"] = fold(admin, repo)
     ours["in_index"] = unit_count(admin, repo)
 
     py_repo, py_upload, _ = pulp_python_index(admin)
     logs = work / "logs" / "pulp_python"
-    theirs = concurrent_twine(py_upload, "admin", admin.password, sets["pycon"], logs)
+    theirs = concurrent_twine(stack, py_upload, "admin", admin.password, sets["pycon"], logs)
     if not theirs["failed"]:
         theirs["installable_s"] = theirs["s"] + wait_for_count(admin, py_repo, per * processes)
     return {
@@ -338,6 +350,12 @@ def report_concurrent(c):
         f"  {'pulp_teamindex, token':<52} {n / ours['s']:8.1f}   failed twine runs: "
         f"{ours['failed']} (must be 0), retries: {ours['retries']}, "
         f"files in the index after: {ours['in_index']}/{n}"
+    )
+    cpu = ours["cpu_s"]
+    print(
+        f"  CPU seconds meanwhile (pulp_teamindex, {n} files): "
+        + ", ".join(f"{k} {v:.2f}" for k, v in sorted(cpu.items()))
+        + f"; {sum(cpu.values()) / n * 1000:.1f} ms of CPU per upload in all"
     )
     print(
         f"  {'pulp_python, as twine sees it (202)':<52} {n / theirs['s']:8.1f}   failed twine "
