@@ -6,7 +6,7 @@ time and space in proportion to the index: with one version per upload, upload N
 an index's history O(N^2) ids. Instead, an upload that passes every check a version would make
 (filename reuse and name ownership, under the index's lock) is recorded as an `IndexUpload`
 row, durably, and announced to the content apps, which serve the latest version together with
-the rows not yet folded into it (`models.packages_in(..., with_journal=True)`); the 200 follows
+the rows not yet folded into it (`models.packages_in(version, True, ...)`); the 200 follows
 their confirmation. A task folds all pending rows into one version (group commit): as soon as
 they reach TEAMINDEX_FOLD_RATIO of the index (so a long burst makes versions that grow
 geometrically, and history stays linear in uploads), else after TEAMINDEX_FOLD_DELAY seconds

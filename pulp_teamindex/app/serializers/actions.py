@@ -34,11 +34,10 @@ class FileSelectionSerializer(serializers.Serializer):
 
     def validate(self, data):
         latest = self.context["repository"].latest_version()
-        files = packages_in(latest, with_journal=True)
         if data.get("filenames"):
-            files = files.filter(filename__in=data["filenames"])
+            files = packages_in(latest, True, filename__in=data["filenames"])
         elif data.get("project"):
-            files = files.filter(normalized_name=normalize_name(data["project"]))
+            files = packages_in(latest, True, normalized_name=normalize_name(data["project"]))
         else:
             raise serializers.ValidationError(_("Give `filenames`, or `project` (and `version`)."))
         found = sorted(files.values_list("filename", "version"))
@@ -94,8 +93,7 @@ class PromoteSerializer(FileSelectionSerializer):
             )
         self.context["repository"] = source
         selected = super().validate(data)
-        packages = packages_in(source.latest_version(), with_journal=True)
-        packages = packages.filter(filename__in=selected["filenames"])
+        packages = packages_in(source.latest_version(), True, filename__in=selected["filenames"])
         refuse_taken_names(target, packages)
         return {
             "packages": [str(pk) for pk in packages.values_list("pk", flat=True)],

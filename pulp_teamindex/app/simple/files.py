@@ -34,7 +34,7 @@ def lookup(version_pk, filename, upstream_allowed, with_journal=False):
     latest), None, or (when the index may serve it from its upstream and has not fetched it
     yet) the `ToFetch` that `fetch` completes."""
     version = RepositoryVersion.objects.get(pk=version_pk)
-    package = packages_in(version, with_journal).filter(filename=filename).first()
+    package = packages_in(version, with_journal, filename=filename).first()
     if package is None:
         return from_upstream(version.repository_id, filename) if upstream_allowed else None
     content_artifact = package.contentartifact_set.select_related("artifact").first()

@@ -47,9 +47,9 @@ def render(version_pk, project, content_type, upstream_allowed=True, with_journa
     journaled after it, for the latest), MISSING, or AskUpstream for a project with no file
     here, that no index owns, when the index has an upstream."""
     version = RepositoryVersion.objects.select_related("repository").get(pk=version_pk)
-    files = packages_in(version, with_journal)
     if project is None:
-        return project_list(files, content_type)
+        return project_list(packages_in(version, with_journal), content_type)
+    files = packages_in(version, with_journal, normalized_name=project)
     page = project_detail(version, files, project, content_type)
     if page is None:
         repository = version.repository.cast()
@@ -129,9 +129,9 @@ def project_list(files, content_type):
 
 
 def project_detail(version, files, normalized_name, content_type):
-    """One project's page, or None when the project has none of `files` (a 404); yanks are
-    those of `version`."""
-    rows = list(files.filter(normalized_name=normalized_name).values(*_FILE_FIELDS))
+    """The page of project `normalized_name` listing `files` (its files), or None when there
+    are none (a 404); yanks are those of `version`."""
+    rows = list(files.values(*_FILE_FIELDS))
     if not rows:
         return None
     display_name = rows[0]["name"]
