@@ -3,8 +3,11 @@ indexes of both kinds, and the clients. Run benchmarks with .bench-venv/bin/pyth
 
 import json
 import os
+import statistics
 import subprocess
 import sys
+import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -124,3 +127,39 @@ def _tree_cpu(pid):
         total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
         todo += [int(child) for child in children]
     return total
+
+
+def interleaved_medians(measure, indexes, project_of, rounds):
+    """Median seconds of `measure(url, project_of(name))` for each index. Rounds interleave
+    the indexes, so that drift in the machine's load weighs on all of them alike."""
+    times = {name: [] for name in indexes}
+    for _ in range(rounds):
+        for name, url in indexes.items():
+            times[name].append(measure(url, project_of(name)))
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def pip_download_seconds(index_url, project):
+    with tempfile.TemporaryDirectory(prefix="bench-pip-") as dest:
+        argv = [sys.executable, "-m", "pip", "--isolated", "download", "--no-cache-dir"]
+        return _timed(
+            argv + ["--index-url", index_url, "-d", dest, project], f"pip download from {index_url}"
+        )
+
+
+def uv_install_seconds(index_url, project):
+    with tempfile.TemporaryDirectory(prefix="bench-uv-") as work:
+        subprocess.run([BIN / "uv", "venv", "--no-config", "-q", f"{work}/v"], check=True)
+        argv = [BIN / "uv", "pip", "install", "--no-config", "--no-cache", "-q"]
+        argv += ["--python", f"{work}/v", "--index-url", index_url, project]
+        return _timed(argv, f"uv pip install from {index_url}")
+
+
+def _timed(argv, what):
+    """Seconds `argv` ran, isolated from this machine's installer configuration."""
+    began = time.monotonic()
+    result = subprocess.run(argv, capture_output=True, text=True, env=isolated_env())
+    elapsed = time.monotonic() - began
+    if result.returncode != 0:
+        raise SystemExit(f"{what} failed: {result.stderr}")
+    return elapsed

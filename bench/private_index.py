@@ -13,27 +13,26 @@ simple view of the public chain is the baseline:
 
 import argparse
 import base64
-import shutil
 import statistics
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 import requests
 from common import (
-    BIN,
     benchmark,
     clients,
     corpus,
-    isolated_env,
+    interleaved_medians,
+    pip_download_seconds,
     pulp_python_index,
     ratio,
     save_results,
     teamindex,
     twine,
+    uv_install_seconds,
 )
-from simple_api import pip_download_seconds, wrk
+from simple_api import wrk
 
 READER, PASSWORD = "bench-reader", "Bench-reader-pass-1"
 ROUNDS = 5
@@ -57,33 +56,6 @@ def with_credentials(url):
 
 def top(kind):
     return f"{PREFIX[kind]}-p00030"
-
-
-def uv_install_seconds(index_url, project):
-    work = Path(tempfile.mkdtemp(prefix="bench-uv-"))
-    subprocess.run([BIN / "uv", "venv", "--no-config", "-q", work / "v"], check=True)
-    began = time.monotonic()
-    result = subprocess.run(
-        [BIN / "uv", "pip", "install", "--no-config", "--no-cache", "-q"]
-        + ["--python", work / "v", "--index-url", index_url, project],
-        capture_output=True,
-        text=True,
-        env=isolated_env(),
-    )
-    elapsed = time.monotonic() - began
-    if result.returncode != 0:
-        raise SystemExit(f"uv pip install from {index_url} failed: {result.stderr}")
-    shutil.rmtree(work)
-    return elapsed
-
-
-def medians(measure, indexes):
-    """Median seconds of `measure(url, project)` for each index, rounds interleaved."""
-    times = {name: [] for name in indexes}
-    for _ in range(ROUNDS):
-        for name, url in indexes.items():
-            times[name].append(measure(url, top(name)))
-    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def wrong_password_ms(url, tries=10):
@@ -131,8 +103,8 @@ def run(stack, args):
         "pulp_python_page": wrk(py_index + f"{top('pulp_python')}/", args.duration),
     }
     indexes = {"public": public, "private": with_credentials(private), "pulp_python": py_index}
-    r["pip_s"] = medians(pip_download_seconds, indexes)
-    r["uv_s"] = medians(uv_install_seconds, indexes)
+    r["pip_s"] = interleaved_medians(pip_download_seconds, indexes, top, ROUNDS)
+    r["uv_s"] = interleaved_medians(uv_install_seconds, indexes, top, ROUNDS)
     r["wrong_password_ms"] = wrong_password_ms(pages["private"])
     return r
 

@@ -15,7 +15,6 @@ Needs wrk and nginx (Debian packages wrk, nginx-light; bench/bootstrap installs 
 import argparse
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,7 +30,8 @@ from common import (
     clients,
     corpus,
     devstack,
-    isolated_env,
+    interleaved_medians,
+    pip_download_seconds,
     pulp_python_index,
     ratio,
     save_results,
@@ -143,44 +143,6 @@ http {{
     return lambda: subprocess.run(["nginx", "-c", str(conf), "-p", str(work), "-s", "stop"])
 
 
-def pip_download_medians(indexes, project, rounds=PIP_ROUNDS):
-    """Median seconds of `pip download project` from each index. Rounds interleave the
-    indexes, so that drift in the machine's load weighs on all of them alike."""
-    times = {name: [] for name in indexes}
-    for _ in range(rounds):
-        for name, index_url in indexes.items():
-            times[name].append(pip_download_seconds(index_url, project))
-    return {name: statistics.median(values) for name, values in times.items()}
-
-
-def pip_download_seconds(index_url, project):
-    dest = Path(tempfile.mkdtemp(prefix="bench-pip-"))
-    began = time.monotonic()
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "--isolated",
-            "download",
-            "--no-cache-dir",
-            "--index-url",
-            index_url,
-            "-d",
-            str(dest),
-            project,
-        ],
-        capture_output=True,
-        text=True,
-        env=isolated_env(),
-    )
-    elapsed = time.monotonic() - began
-    if result.returncode != 0:
-        raise SystemExit(f"pip download from {index_url} failed: {result.stderr}")
-    shutil.rmtree(dest)
-    return elapsed
-
-
 def content_app_rss_mb(stack):
     """Resident memory of the content app's processes (master and workers)."""
     pid = int((stack.state_dir / "content.pid").read_text())
@@ -221,7 +183,9 @@ def run(stack, args):
     try:
         top = "chain-p00030"
         indexes = {"teamindex": dist["index_url"], "pulp_python": py_index, "nginx": nginx_index}
-        r["pip_s"] = pip_download_medians(indexes, top)
+        r["pip_s"] = interleaved_medians(
+            pip_download_seconds, indexes, lambda _name: top, PIP_ROUNDS
+        )
         # project pages at 1k files (500 projects x 2 versions), same names on each server
         bulk.load(stack, bulk.TEAMINDEX, repo, "small", 500, 2)
         bulk.load(stack, bulk.PULP_PYTHON, py_repo, "small", 500, 2)
