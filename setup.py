@@ -21,6 +21,8 @@ setup(
     ],
     extras_require={
         "cli": ["pulp-cli>=0.41,<0.43", "pulp-glue>=0.41,<0.43"],
+        # artifacts in S3-compatible object storage (pulpcore's STORAGES, django-storages)
+        "s3": ["pulpcore[s3]"],
     },
     # pulp_glue is pulp-glue's namespace: our contexts live in pulp_glue.teamindex, as pulp-cli
     # plugins' do

@@ -27,13 +27,13 @@ from pulpcore.plugin.util import set_domain
 from pulp_teamindex.app import change_feed
 from pulp_teamindex.app.distfiles import normalize_name, parse_filename
 from pulp_teamindex.app.endpoints import PYPI_PREFIX, SIMPLE_DIR
-from pulp_teamindex.app.exceptions import InvalidDistribution, UpstreamError
+from pulp_teamindex.app.exceptions import InvalidDistribution, PublishFailed, UpstreamError
 from pulp_teamindex.app.models import METADATA_SUFFIX, PACKAGES_DIR, TeamIndexDistribution
 from pulp_teamindex.app.names import upstream
 from pulp_teamindex.app.nul_paths import refuse_nul_paths
 from pulp_teamindex.app.simple import files as served_files
+from pulp_teamindex.app.simple import object_storage, read_tokens
 from pulp_teamindex.app.simple import pages as simple_pages
-from pulp_teamindex.app.simple import read_tokens
 from pulp_teamindex.app.simple.memory.freshness import Freshness, is_journal, new_owner
 from pulp_teamindex.app.simple.memory.grants import GrantCache
 from pulp_teamindex.app.simple.memory.page_cache import MISSING, Cached, PageCache
@@ -84,7 +84,7 @@ async def _from_memory(request):
         set_domain(route.domain)  # a cache miss behind this runs in the index's domain
     if page:
         return await _respond(request, route, page["project"] or None)
-    return await _file_response(route, file["filename"])
+    return await _file_response(request, route, file["filename"])
 
 
 def _granted(request, route):
@@ -131,8 +131,7 @@ async def _serve(request, others):
     await _permit(request, distribution, route)
     if kind == _PACKAGES:
         _routes.put(route, ticket)
-        response = await _file_response(route, rest[len(PACKAGES_DIR) :])
-        return response if response is not None else await _core.stream_content(request)
+        return await _file_response(request, route, rest[len(PACKAGES_DIR) :])
     if route is None or len(parts) > 2:
         raise web.HTTPNotFound(text="Not a simple API page of this index.\n")
     _routes.put(route, ticket)
@@ -303,9 +302,9 @@ async def _respond(request, route, project):
     return web.Response(body=page.body, headers=headers, content_type=content_type, charset="utf-8")
 
 
-async def _file_response(route, name):
-    """A wheel or sdist (sendfile from local storage) or its PEP 658 metadata; None hands the
-    request to pulpcore (first request for an index, or non-local storage)."""
+async def _file_response(request, route, name):
+    """A wheel or sdist (sendfile from local storage; from object storage, see
+    `object_storage`) or its PEP 658 metadata."""
     want_metadata = name.endswith(METADATA_SUFFIX)
     filename = name[: -len(METADATA_SUFFIX)] if want_metadata else name
     try:
@@ -329,12 +328,14 @@ async def _file_response(route, name):
         return web.Response(
             body=served.metadata, content_type="text/plain", headers={SOURCE_HEADER: served.source}
         )
-    if served.path is None:
-        return None
-    return web.FileResponse(
-        served.path,
-        headers={"Content-Type": "application/octet-stream", SOURCE_HEADER: served.source},
-    )
+    headers = {SOURCE_HEADER: served.source}
+    if served.path is not None:
+        return web.FileResponse(
+            served.path, headers={**headers, "Content-Type": "application/octet-stream"}
+        )
+    if served.stored_as is None:
+        raise web.HTTPNotFound()
+    return await object_storage.respond(request, served, headers)
 
 
 async def _find_file(route, filename):
@@ -378,6 +379,9 @@ async def _from_upstream_or_not(work):
     except UpstreamError as exc:
         log.warning("pulp_teamindex upstream failure: %s", exc)
         raise _GATEWAY_ERRORS[exc.status](text=f"Upstream index failed: {exc}\n") from None
+    except PublishFailed as exc:  # a fetched file could not be stored
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else {}
+        raise web.HTTPServiceUnavailable(text=f"{exc}\n", headers=headers) from None
 
 
 def _changed(payload):

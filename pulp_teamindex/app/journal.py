@@ -15,8 +15,8 @@ upload) folds first, so versions stay the complete, ordered history they were.
 """
 
 import time
-import uuid
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -25,7 +25,6 @@ from django.utils import timezone
 from pulpcore.plugin.constants import TASK_STATES
 from pulpcore.plugin.models import (
     Repository,
-    RepositoryContent,
     RepositoryVersion,
     Task,
     TaskSchedule,
@@ -33,24 +32,15 @@ from pulpcore.plugin.models import (
 from pulpcore.plugin.tasking import dispatch
 from pulpcore.plugin.util import get_domain, get_prn
 
-from pulp_teamindex.app import change_feed
+from pulp_teamindex.app import change_feed, locks
 from pulp_teamindex.app.exceptions import FilenameReuse
 from pulp_teamindex.app.models import IndexUpload, PackageFile, ever_held
 from pulp_teamindex.app.names.ownership import claim_for
 
-LOCK_CLASS = 0x7465616D  # "team": keeps this plugin's advisory locks apart from pulpcore's
 FOLD_TASK = "pulp_teamindex.app.tasks.fold_journal"
 REQUEST_FOLD_TASK = "pulp_teamindex.app.tasks.request_fold"
 RECHECK = 1.0  # seconds between an upload process's looks at an index's fold schedule
 _looked = {}  # repository pk -> time.monotonic() this process last looked
-
-
-def lock(repository_pk):
-    """Hold the index's lock until the current transaction ends: accepting an upload and
-    checking a new version's files take turns, so neither misses what the other adds."""
-    key = uuid.UUID(str(repository_pk)).int & 0x7FFFFFFF
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_CLASS, key])
 
 
 def pending(repository_pk):
@@ -60,7 +50,7 @@ def pending(repository_pk):
 
 def filename_clash(repository, files):
     """The first of `files` ({filename: sha256}) whose filename this index holds or once held
-    with other bytes, or None. Call it holding the index's `lock`."""
+    with other bytes, or None. Call it holding the index's lock (`locks.hold_index`)."""
     names = list(files)
     earlier = ever_held(repository).filter(filename__in=names).values_list("filename", "sha256")
     journaled = IndexUpload.objects.filter(repository=repository, filename__in=names)
@@ -70,35 +60,44 @@ def filename_clash(repository, files):
     return None
 
 
+# The upload path's lookups, written in SQL: building each with the ORM costs its process
+# several times the CPU PostgreSQL spends answering it (docs/architecture.md).
+JOURNALED = """
+    SELECT sha256, content_id = %s AND folded_number IS NULL FROM teamindex_indexupload
+     WHERE repository_id = %s AND filename = %s"""
+NAMED = "SELECT content_ptr_id, sha256 FROM teamindex_packagefile WHERE filename = %s"
+HELD = """
+    SELECT content_id, version_removed_id IS NULL FROM core_repositorycontent
+     WHERE repository_id = %s AND content_id = ANY(%s)"""
+
+
 def _standing(repository, package):
     """(served, clash): whether the index serves `package` now (pending in its journal, or a
     membership of its latest version never closed), and whether its filename was published
     here with other bytes. Three lookups by index, under the index's lock: no join whose plan
     depends on the index's size or on how fresh PostgreSQL's statistics are."""
-    journaled = IndexUpload.objects.filter(repository=repository, filename=package.filename)
-    rows = list(journaled.values_list("sha256", "content_id", "folded_number"))
-    named = dict(PackageFile.objects.filter(filename=package.filename).values_list("pk", "sha256"))
-    memberships = RepositoryContent.objects.filter(
-        repository_id=repository.pk, content_id__in=list(named)
-    )
-    held = [
-        (named[c], removed)
-        for c, removed in memberships.values_list("content_id", "version_removed")
-    ]
-    clash = any(sha256 != package.sha256 for sha256, *_ in [*rows, *held])
-    served = any(c == package.pk and n is None for _s, c, n in rows) or any(
-        sha256 == package.sha256 and removed is None for sha256, removed in held
+    with connection.cursor() as cursor:
+        cursor.execute(JOURNALED, [package.pk, repository.pk, package.filename])
+        journaled = cursor.fetchall()  # (sha256, pending with this very unit)
+        cursor.execute(NAMED, [package.filename])
+        named = dict(cursor.fetchall())
+        cursor.execute(HELD, [repository.pk, list(named)])
+        held = [(named[unit], current) for unit, current in cursor.fetchall()]
+    clash = any(sha256 != package.sha256 for sha256, _ in [*journaled, *held])
+    served = any(pending for _, pending in journaled) or any(
+        sha256 == package.sha256 and current for sha256, current in held
     )
     return served, clash
 
 
 def accept(repository, package, user):
-    """Publish `package` into `repository` now: False when the index already serves it.
+    """Publish `package` into `repository`, within the caller's transaction if there is one:
+    False when the index already serves it.
 
-    Refused (FilenameReuse, NameTaken) as a version adding it would be. Returns once the row is
-    committed and every content app confirmed it serves the file."""
-    with transaction.atomic():
-        lock(repository.pk)
+    Refused (FilenameReuse, NameTaken) as a version adding it would be. The commit returns once
+    every content app confirmed it serves the file; then a fold is scheduled."""
+    with transaction.atomic(savepoint=False):
+        locks.hold_index(repository.pk)
         served, clash = _standing(repository, package)
         if clash:
             raise FilenameReuse(
@@ -119,7 +118,8 @@ def accept(repository, package, user):
         )
         IndexUpload.objects.bulk_create([upload])  # one INSERT, no savepoint around it
         change_feed.upload_accepted(repository.pk, package.normalized_name, upload.pk)
-    schedule_fold(repository)
+        # robust: the upload is committed by then; a fold missed here comes with the next upload
+        transaction.on_commit(partial(schedule_fold, repository), robust=True)
     return True
 
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 from pulpcore.plugin.models import Content
 
-from pulp_teamindex.app import change_feed, journal
+from pulp_teamindex.app import change_feed, journal, locks
 from pulp_teamindex.app.distfiles import parse_filename
 from pulp_teamindex.app.exceptions import FilenameReuse, InvalidDistribution
 from pulp_teamindex.app.models import PackageFile, Yank, members_of
@@ -31,7 +31,7 @@ def refuse_filename_reuse(repository, new_version):
     if not added_files:
         return
     with transaction.atomic():
-        journal.lock(repository.pk)  # an upload accepted meanwhile is seen, or sees this one
+        locks.hold_index(repository.pk)  # an upload accepted meanwhile is seen, or sees this one
         clash = journal.filename_clash(repository, added_files)
     if clash:
         raise FilenameReuse(

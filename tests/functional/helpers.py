@@ -15,7 +15,8 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "dev"))
-import stack as devstack  # noqa: E402, F401  (the stack scripts, for fixtures and tests)
+import cluster as devcluster  # noqa: E402, F401  (the stack scripts, for fixtures and tests)
+import stack as devstack  # noqa: E402, F401
 
 BIN = Path(sys.executable).parent
 API = "/pulp/api/v3/"

@@ -3,7 +3,7 @@ from builders import make_wheel
 
 from pulp_teamindex.app.distfiles import inspect_distribution
 from pulp_teamindex.app.exceptions import InvalidDistribution
-from pulp_teamindex.app.upload.form import check_action, check_claims, file_digests
+from pulp_teamindex.app.upload.form import check_action, check_claims, claimable_hashers, hexdigests
 
 WHL = "demo_pkg-1.0-py3-none-any.whl"
 
@@ -11,7 +11,10 @@ WHL = "demo_pkg-1.0-py3-none-any.whl"
 @pytest.fixture
 def uploaded(tmp_path):
     path = make_wheel(tmp_path / WHL)
-    return inspect_distribution(path, WHL), file_digests(path)
+    hashers = claimable_hashers()
+    for hasher in hashers.values():
+        hasher.update(path.read_bytes())
+    return inspect_distribution(path, WHL), hexdigests(hashers)
 
 
 def test_truthful_form_passes(uploaded):

@@ -7,8 +7,10 @@ with one allowance: a file its owner published may be copied elsewhere (staging 
 """
 
 import re
+from functools import partial
 
-from pulpcore.plugin.models import RepositoryContent
+from django.db import connection
+from pulpcore.plugin.models import Repository, RepositoryContent
 from pulpcore.plugin.util import get_domain_pk
 
 from pulp_teamindex.app import change_feed
@@ -59,16 +61,44 @@ def claim_for(repository, package):
 
     A name once owned stays with its index until the index is deleted (a namespace cannot be
     granted over another index's name), so each process remembers the names it saw claimed:
-    CI uploading release after release of a project asks the database once."""
-    key = (get_domain_pk(), package.normalized_name)
+    CI uploading release after release of a project asks the database once. A name nobody
+    reserved or owned is claimed in two statements; any other goes the general way."""
+    name = package.normalized_name
+    key = (get_domain_pk(), name)
     if _claimed.get(key) == repository.pk:
         return
-    refusals = _claims(repository, {package.normalized_name}, claim=True)
-    if package.normalized_name in refusals:
-        raise NameTaken(refusals[package.normalized_name][1])
+    if not _claim_free(repository, name):
+        refusals = _claims(repository, {name}, claim=True)
+        if name in refusals:
+            raise NameTaken(refusals[name][1])
     if len(_claimed) >= MAX_REMEMBERED_CLAIMS:
         _claimed.clear()
     _claimed[key] = repository.pk
+
+
+# The upload path's claim of a new name, in SQL (see `journal` for why).
+RESERVED = "SELECT 1 FROM teamindex_namespace WHERE prefix = ANY(%s) AND pulp_domain_id = %s"
+CLAIM = """
+    INSERT INTO teamindex_projectowner
+           (pulp_id, pulp_created, pulp_last_updated, normalized_name, repository_id,
+            pulp_domain_id)
+    VALUES (%s, now(), now(), %s, %s, %s)
+    ON CONFLICT (normalized_name, pulp_domain_id) DO NOTHING RETURNING 1"""
+
+
+def _claim_free(repository, name):
+    """Claim `name` for `repository` if no namespace covers it and nobody owns it: True when
+    it was claimed now."""
+    domain = get_domain_pk()
+    with connection.cursor() as cursor:
+        cursor.execute(RESERVED, [list(prefixes_of(name)), domain])
+        if cursor.fetchone():
+            return False
+        cursor.execute(CLAIM, [ProjectOwner._meta.pk.default(), name, repository.pk, domain])
+        if not cursor.fetchone():
+            return False
+    change_feed.name_claimed(name)
+    return True
 
 
 MAX_REMEMBERED_CLAIMS = 100_000
@@ -99,38 +129,53 @@ def _claims(repository, names, claim):
     refusals, free = {}, set()
     reserved = _namespaces_covering(names)
     for name in names:
-        namespace = next((reserved[p] for p in prefixes_of(name) if p in reserved), None)
-        if namespace is None:
+        prefix = next((p for p in prefixes_of(name) if p in reserved), None)
+        if prefix is None:
             free.add(name)
-        elif namespace.repository_id != repository.pk:
-            refusals[name] = (
-                namespace.repository_id,
-                f"Project {name!r} is in namespace {namespace.prefix!r}, reserved for "
-                f"index {namespace.repository.name!r}. Publish it there.",
-            )
-    for owner in _owners_of(free, repository, claim):
-        if owner.repository_id != repository.pk:
-            refusals[owner.normalized_name] = (
-                owner.repository_id,
-                f"Project {owner.normalized_name!r} belongs to index {owner.repository.name!r}, "
-                "which published it first. Publish it there (or promote it from there).",
-            )
-    return refusals
+        elif reserved[prefix] != repository.pk:
+            refusals[name] = (reserved[prefix], partial(_reserved_reason, name, prefix))
+    for name, owner in _owners_of(free, repository, claim).items():
+        if owner != repository.pk:
+            refusals[name] = (owner, partial(_owned_reason, name))
+    if not refusals:
+        return {}
+    index_names = dict(
+        Repository.objects.filter(pk__in={owner for owner, _ in refusals.values()}).values_list(
+            "pk", "name"
+        )
+    )
+    return {name: (owner, why(index_names[owner])) for name, (owner, why) in refusals.items()}
+
+
+def _reserved_reason(name, prefix, index):
+    return (
+        f"Project {name!r} is in namespace {prefix!r}, reserved for index {index!r}. "
+        "Publish it there."
+    )
+
+
+def _owned_reason(name, index):
+    return (
+        f"Project {name!r} belongs to index {index!r}, which published it first. "
+        "Publish it there (or promote it from there)."
+    )
 
 
 def _namespaces_covering(names):
+    """{prefix: repository pk} of the namespaces covering any of `names`."""
     prefixes = {prefix for name in names for prefix in prefixes_of(name)}
     found = in_domain(Namespace.objects.filter(prefix__in=prefixes))
-    return {namespace.prefix: namespace for namespace in found.select_related("repository")}
+    return dict(found.values_list("prefix", "repository_id"))
 
 
 def _owners_of(names, repository, claim):
-    """The owners of `names`; with `claim`, `repository` becomes the owner of those nobody
-    owned (a concurrent first claim may win: the database keeps one owner per name)."""
+    """{name: owning repository pk} for `names`; with `claim`, `repository` becomes the owner
+    of those nobody owned (a concurrent first claim may win: the database keeps one owner per
+    name)."""
 
     def owners(among):
         found = in_domain(ProjectOwner.objects.filter(normalized_name__in=among))
-        return {owner.normalized_name: owner for owner in found.select_related("repository")}
+        return dict(found.values_list("normalized_name", "repository_id"))
 
     known = owners(names)
     if claim and (new := sorted(set(names) - known.keys())):
@@ -140,7 +185,7 @@ def _owners_of(names, repository, claim):
         for name in new:  # bulk_create sends no post_save: tell the content apps here
             change_feed.name_claimed(name)
         known.update(owners(new))
-    return known.values()
+    return known
 
 
 def conflicting_owners(prefix, repository):

@@ -1,5 +1,6 @@
 """What the content app needs to serve a file of a version from memory: where its bytes lie
-on local storage, and its PEP 658 metadata. Like pages, this never changes for a version."""
+(a local path, or a name in object storage), and its PEP 658 metadata. Like pages, this never
+changes for a version."""
 
 import asyncio
 import tempfile
@@ -23,10 +24,21 @@ class ServedFile:
     path: str | None  # the artifact's local file; None when storage is not local
     metadata: bytes | None  # PEP 658 metadata (wheels only)
     source: str = "local"
+    stored_as: str | None = None  # the artifact's name in object storage (when `path` is None)
+    size: int | None = None
 
     @property
     def cost(self):
-        return len(self.metadata or b"") + len(self.path or "") + 200
+        return len(self.metadata or b"") + len(self.path or self.stored_as or "") + 200
+
+
+def _served(artifact, metadata=None, source="local"):
+    """How to serve `artifact`'s bytes: sendfile from local storage, else by name from object
+    storage (see `object_storage`)."""
+    try:
+        return ServedFile(artifact.file.path, metadata, source, size=artifact.size)
+    except NotImplementedError:  # object storage has no local paths
+        return ServedFile(None, metadata, source, stored_as=artifact.file.name, size=artifact.size)
 
 
 def lookup(version_pk, filename, upstream_allowed, with_journal=False):
@@ -38,15 +50,10 @@ def lookup(version_pk, filename, upstream_allowed, with_journal=False):
     if package is None:
         return from_upstream(version.repository_id, filename) if upstream_allowed else None
     content_artifact = package.contentartifact_set.select_related("artifact").first()
-    path = None
-    if content_artifact is not None and content_artifact.artifact is not None:
-        try:
-            path = content_artifact.artifact.file.path
-        except NotImplementedError:  # object storage: pulpcore's handler redirects or streams
-            path = None
-    return ServedFile(
-        path=path, metadata=bytes(package.metadata) if package.metadata_sha256 else None
-    )
+    metadata = bytes(package.metadata) if package.metadata_sha256 else None
+    if content_artifact is None or content_artifact.artifact is None:
+        return ServedFile(None, metadata)  # listed, but its bytes are gone: 404
+    return _served(content_artifact.artifact, metadata)
 
 
 @dataclass(frozen=True)
@@ -71,7 +78,7 @@ def from_upstream(repository_pk, filename):
         return None
     if record.artifact is None:
         return ToFetch(record.pk, filename, record.url, record.sha256)
-    return ServedFile(path=record.artifact.file.path, metadata=None, source="upstream")
+    return _served(record.artifact, source="upstream")
 
 
 async def fetch(wanted):
@@ -94,4 +101,4 @@ async def fetch(wanted):
 def _keep(wanted, upload):
     artifact = store_artifact(upload, expected_digests={"sha256": wanted.sha256})
     UpstreamFile.objects.filter(pk=wanted.record_pk).update(artifact=artifact)
-    return ServedFile(path=artifact.file.path, metadata=None, source="upstream")
+    return _served(artifact, source="upstream")

@@ -24,17 +24,17 @@ def check_action(form):
         )
 
 
-def file_digests(path):
-    """The digests twine may send, computed over the received bytes in one pass."""
-    hashers = {
+def claimable_hashers():
+    """Fresh hashers for the digests twine may send, fed as the file arrives (see
+    `multipart.HashingUploadHandler`), so the file is read once."""
+    return {
         "sha256": hashlib.sha256(),
         "md5": hashlib.md5(usedforsecurity=False),
         "blake2_256": hashlib.blake2b(digest_size=32),
     }
-    with open(path, "rb") as f:
-        while chunk := f.read(1024 * 1024):
-            for hasher in hashers.values():
-                hasher.update(chunk)
+
+
+def hexdigests(hashers):
     return {name: hasher.hexdigest() for name, hasher in hashers.items()}
 
 

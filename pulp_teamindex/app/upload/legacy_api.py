@@ -8,24 +8,24 @@ understands it); 400 says what is wrong with the file.
 
 from django.conf import settings
 from django.http import HttpResponse
+from pulpcore.plugin.util import get_domain_pk
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
-from pulp_teamindex.app import journal
 from pulp_teamindex.app.distfiles import inspect_distribution
 from pulp_teamindex.app.domains import in_domain
 from pulp_teamindex.app.exceptions import InvalidDistribution, Refusal
-from pulp_teamindex.app.models import TeamIndexDistribution
+from pulp_teamindex.app.models import TeamIndexDistribution, TeamIndexRepository
 from pulp_teamindex.app.names.audit import record_refusal
 from pulp_teamindex.app.nul_paths import has_nul
 from pulp_teamindex.app.upload.auth import BasicOrTokenAuthentication, token_refusal
-from pulp_teamindex.app.upload.form import check_action, check_claims, file_digests
+from pulp_teamindex.app.upload.form import check_action, check_claims, hexdigests
 from pulp_teamindex.app.upload.gate import may_publish, publisher_for
 from pulp_teamindex.app.upload.multipart import PlainFilenameMultiPartParser, UploadSpaceFull
 from pulp_teamindex.app.upload.reason_phrase import with_reason_phrase
-from pulp_teamindex.app.upload.storing import RETRY_AFTER, discard_unpublished, store_package
+from pulp_teamindex.app.upload.storing import RETRY_AFTER, publish
 
 
 class LegacyUploadView(APIView):
@@ -37,9 +37,9 @@ class LegacyUploadView(APIView):
     def post(self, request, path, pulp_domain=None):
         if (too_big := _declared_too_big(request)) is not None:
             return too_big
-        distribution = _distribution(path)
-        repository = _repository_of(distribution)
-        response = self._answer(request, distribution, repository)
+        base_path = path.strip("/")
+        repository = _repository_at(base_path)
+        response = self._answer(request, base_path, repository)
         if 400 <= response.status_code < 500:
             upload = request.FILES.get("content") if response.status_code != 413 else None
             record_refusal(
@@ -57,12 +57,12 @@ class LegacyUploadView(APIView):
         response = super().finalize_response(request, response, *args, **kwargs)
         return with_reason_phrase(response)
 
-    def _answer(self, request, distribution, repository):
+    def _answer(self, request, base_path, repository):
         if not may_publish(request.user, repository):
             return _text(
                 403,
                 f"User {request.user.get_username()!r} may not publish to index "
-                f"{distribution.base_path!r}; only the service account "
+                f"{base_path!r}; only the service account "
                 f"{publisher_for(repository)!r} may.",
             )
         if refusal := token_refusal(request, repository):
@@ -86,13 +86,8 @@ class LegacyUploadView(APIView):
             return _too_big(f"{upload.name} is {upload.size} bytes")
         path = upload.temporary_file_path()
         info = inspect_distribution(path, upload.name)
-        check_claims(form, info, file_digests(path))
-        package = store_package(upload, info)
-        try:
-            journal.accept(repository, package, request.user)
-        except Refusal:
-            discard_unpublished(package)
-            raise
+        check_claims(form, info, hexdigests(upload.claimed_against))
+        publish(repository, upload, info, request.user)
         return _text(200, f"OK: {info.filename} is published.")
 
 
@@ -119,26 +114,23 @@ def _too_big(what):
     )
 
 
-def _distribution(path):
-    if has_nul(path):
+def _repository_at(base_path):
+    """The team index served at `base_path`, in one query; a 404 that says why otherwise."""
+    if has_nul(base_path):
         raise NotFound("No team index is served at a path containing a NUL character.")
-    distribution = (
-        in_domain(TeamIndexDistribution.objects.filter(base_path=path.strip("/")))
-        .select_related("repository")
-        .first()
+    served = TeamIndexRepository.objects.filter(
+        distributions__base_path=base_path,
+        distributions__pulp_domain_id=get_domain_pk(),
+        distributions__pulp_type=TeamIndexDistribution.get_pulp_type(),
     )
-    if distribution is None:
-        raise NotFound(f"No team index is served at {path!r}.")
-    return distribution
-
-
-def _repository_of(distribution):
-    if distribution.repository is None:
+    if repository := served.first():
+        return repository
+    if in_domain(TeamIndexDistribution.objects.filter(base_path=base_path)).exists():
         raise NotFound(
-            f"Index {distribution.base_path!r} serves a fixed snapshot and takes no uploads; "
+            f"Index {base_path!r} serves a fixed snapshot and takes no uploads; "
             "publish to the index that serves the repository's latest version."
         )
-    return distribution.repository.cast()
+    raise NotFound(f"No team index is served at {base_path!r}.")
 
 
 def _text(status, message, retry_after=None):

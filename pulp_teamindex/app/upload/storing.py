@@ -1,32 +1,109 @@
-"""Storing a validated upload's bytes and unit safely; `journal.accept` then publishes it."""
+"""Storing a validated upload's bytes and unit safely, and publishing it in the same
+transaction.
 
+One transaction per upload: the artifact, the unit and the journal row (`journal.accept`)
+commit together or not at all, so a refusal or a crash leaves no row behind, and the few
+statements it takes keep a busy index's uploads cheap. Uploads of the same bytes take turns
+(`locks.hold_bytes`), so they converge on one artifact and one unit without savepoints.
+"""
+
+import logging
+from contextlib import contextmanager, suppress
 from dataclasses import asdict
 
-from django.db import IntegrityError, transaction
-from pulpcore.plugin.models import Artifact, ContentArtifact, RepositoryContent
+from django.db import IntegrityError, connection, transaction
+from pulpcore.plugin.models import Artifact, ContentArtifact
+from pulpcore.plugin.util import get_domain_pk
 
+from pulp_teamindex.app import journal, locks
 from pulp_teamindex.app.domains import domain_kwargs, in_domain
-from pulp_teamindex.app.exceptions import PublishFailed
-from pulp_teamindex.app.models import IndexUpload, PackageFile
+from pulp_teamindex.app.exceptions import PublishFailed, Refusal
+from pulp_teamindex.app.models import PackageFile
 from pulp_teamindex.app.upload.storage_check import is_out_of_space, remove_damaged, stored_matches
 
 RETRY_AFTER = 10
+log = logging.getLogger(__name__)
 
 
-def store_package(upload, info):
-    """Save the artifact and content unit for a validated file; safe under concurrent uploads
-    of the same bytes, which converge on one artifact and one unit."""
-    artifact = store_artifact(upload)
-    package = in_domain(PackageFile.objects.filter(filename=info.filename, sha256=info.sha256))
-    package = package.first()
-    if package is None:
-        with transaction.atomic():
-            package, created = create_unit(info)
-            if created:
-                ContentArtifact.objects.create(
-                    artifact=artifact, content=package, relative_path=info.filename
-                )
-    return package
+def publish(repository, upload, info, user):
+    """Store the validated file `upload` (described by `info`) and accept it into
+    `repository`'s journal. A refusal stores nothing; the file written for it is removed.
+
+    Another writer of the same content that does not take the bytes' lock (a pulpcore task)
+    can win the race to insert it: the transaction then fails as a whole and runs once more,
+    finding what that writer stored."""
+    artifact = Artifact.init_and_validate(upload)
+    try:
+        return _publish_once(repository, upload, artifact, info, user)
+    except IntegrityError:
+        return _publish_once(repository, upload, artifact, info, user)
+
+
+def _publish_once(repository, upload, artifact, info, user):
+    with transaction.atomic():
+        locks.hold_bytes(artifact.sha256)
+        artifact, created = keep_artifact(artifact, upload)
+        try:
+            return journal.accept(repository, keep_unit(info, artifact), user)
+        except Refusal:
+            if created:  # nobody else holds these bytes: the file goes with the rollback
+                artifact.file.storage.delete(artifact.file.name)
+            raise
+
+
+def store_artifact(upload, expected_digests=None):
+    """The artifact holding `upload`'s bytes, verified in storage (see `keep_artifact`)."""
+    artifact = Artifact.init_and_validate(upload, expected_digests=expected_digests)
+    with transaction.atomic():
+        locks.hold_bytes(artifact.sha256)
+        return keep_artifact(artifact, upload)[0]
+
+
+def keep_artifact(artifact, upload):
+    """(artifact, created): the stored artifact with `artifact`'s bytes, an existing one
+    (repaired if its stored file is damaged) or `artifact` itself, its file written and read
+    back before its row is inserted. Call it holding the bytes' lock."""
+    if pk := _first(ARTIFACT_WITH, [artifact.sha256, get_domain_pk()]):
+        found = Artifact.objects.get(pk=pk)
+        with _storage_failures(found, found.file.name):
+            _write_if_damaged(found, upload)
+        found.touch()
+        return found, False
+    name = artifact.storage_path(None)
+    with _storage_failures(artifact, name):
+        remove_damaged(artifact.file.storage, name, artifact.size, artifact.sha256)
+        artifact.file.save(name, upload, save=False)  # storage moves or copies the upload
+        _verify(artifact)
+    Artifact.objects.bulk_create([artifact])  # one INSERT: no savepoint, no save hooks
+    return artifact, True
+
+
+def keep_unit(info, artifact):
+    """The unit of the file `info`, created with its link to `artifact` unless it exists.
+    Call it holding the bytes' lock."""
+    if pk := _first(UNIT_OF, [info.filename, info.sha256, get_domain_pk()]):
+        return PackageFile.objects.get(pk=pk)
+    unit = PackageFile(**asdict(info), **domain_kwargs(PackageFile))
+    unit.save()
+    ContentArtifact.objects.bulk_create(
+        [ContentArtifact(artifact=artifact, content=unit, relative_path=info.filename)]
+    )
+    return unit
+
+
+# Whether the bytes or the unit exist already, asked in SQL: the answer is almost always "no",
+# and building these lookups with the ORM costs more CPU than PostgreSQL spends on them.
+ARTIFACT_WITH = "SELECT pulp_id FROM core_artifact WHERE sha256 = %s AND pulp_domain_id = %s"
+UNIT_OF = """
+    SELECT content_ptr_id FROM teamindex_packagefile
+     WHERE filename = %s AND sha256 = %s AND _pulp_domain_id = %s"""
+
+
+def _first(sql, params):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return row and row[0]
 
 
 def create_unit(info):
@@ -40,50 +117,40 @@ def create_unit(info):
         return same.get(), False
 
 
-def store_artifact(upload, expected_digests=None):
-    """The artifact holding `upload`'s bytes, verified in storage: an existing one (repaired
-    if its stored file is damaged), or a new one (storage moves the uploaded file into place)."""
-    artifact = Artifact.init_and_validate(upload, expected_digests=expected_digests)
-    existing = in_domain(Artifact.objects.filter(sha256=artifact.sha256))
-    if found := existing.first():
-        _write_if_damaged(found, upload)
-        found.touch()
-        return found
-    name = artifact.storage_path(None)
-    remove_damaged(artifact.file.storage, name, artifact.size, artifact.sha256)
-    try:
-        with transaction.atomic():
-            artifact.save()
-    except IntegrityError:
-        artifact = existing.get()
-    except OSError as exc:
-        _clean_up_failed_write(artifact, name, exc)
-    _verify(artifact)
-    return artifact
-
-
 def _write_if_damaged(artifact, upload):
     storage, name = artifact.file.storage, artifact.file.name
     if remove_damaged(storage, name, artifact.size, artifact.sha256):
         return
     upload.seek(0)
-    try:
-        storage.save(name, upload)
-    except OSError as exc:
-        _clean_up_failed_write(artifact, name, exc)
+    storage.save(name, upload)
     _verify(artifact)
 
 
-def _clean_up_failed_write(artifact, name, exc):
-    """Remove what a failed write left at `name`, and say why it failed."""
-    remove_damaged(artifact.file.storage, name, artifact.size, artifact.sha256)
-    if is_out_of_space(exc):
+@contextmanager
+def _storage_failures(artifact, name):
+    """Turn a failed write or read-back into a refusal that says why (507 for a full disk,
+    503 for a store that failed or cannot be reached), leaving nothing damaged at `name`."""
+    try:
+        yield
+    except PublishFailed:
+        raise
+    except Exception as exc:  # any storage backend's error  # noqa: BLE001
+        with suppress(Exception):  # an unreachable store cannot be cleaned up either
+            remove_damaged(artifact.file.storage, name, artifact.size, artifact.sha256)
+        if is_out_of_space(exc):
+            raise PublishFailed(
+                507,
+                "The index's storage is full: nothing was stored. "
+                "Retry once an admin has freed space.",
+                retry_after=RETRY_AFTER,
+            ) from exc
+        log.warning("storing %s failed", name, exc_info=True)
         raise PublishFailed(
-            507,
-            "The index's storage is full: nothing was stored. Retry once an admin has freed space.",
+            503,
+            "The index's storage failed or cannot be reached: nothing was stored. "
+            "Retry the upload.",
             retry_after=RETRY_AFTER,
         ) from exc
-    raise exc
 
 
 def _verify(artifact):
@@ -95,21 +162,3 @@ def _verify(artifact):
             "Retry the upload.",
             retry_after=RETRY_AFTER,
         )
-
-
-def discard_unpublished(package):
-    """Remove a unit stored for an upload that was then refused, and its artifact, so that a
-    refusal leaves nothing behind. Kept if any repository holds it: an identical upload running
-    at the same moment may have published these very bytes."""
-    with transaction.atomic():
-        if RepositoryContent.objects.filter(content_id=package.pk).exists():
-            return
-        if IndexUpload.objects.filter(content_id=package.pk).exists():
-            return
-        artifacts = [
-            link.artifact for link in package.contentartifact_set.select_related("artifact")
-        ]
-        package.delete()
-        for artifact in artifacts:
-            if not ContentArtifact.objects.filter(artifact_id=artifact.pk).exists():
-                artifact.delete()

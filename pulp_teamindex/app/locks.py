@@ -1,0 +1,30 @@
+"""PostgreSQL advisory locks held until the current transaction ends.
+
+Each kind of lock has its own class number, which keeps this plugin's locks apart from each
+other and from pulpcore's (which use the one-argument form).
+"""
+
+import uuid
+
+from django.db import connection
+
+INDEX = 0x7465616D  # "team": accepting uploads into an index and checking its new versions
+BYTES = 0x62797465  # "byte": storing one content's artifact and unit
+
+
+def hold_index(repository_pk):
+    """Accepting an upload and checking a new version's files take turns per index, so neither
+    misses what the other adds."""
+    _hold(INDEX, uuid.UUID(str(repository_pk)).int)
+
+
+def hold_bytes(sha256):
+    """Uploads of the same bytes take turns, so the first stores the artifact and unit and
+    the next finds them; a refused upload can remove the file it stored without racing one
+    that is about to be accepted with the same bytes."""
+    _hold(BYTES, int(sha256, 16))
+
+
+def _hold(kind, number):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [kind, number & 0x7FFFFFFF])
