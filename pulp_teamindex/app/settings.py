@@ -43,6 +43,11 @@ TEAMINDEX_UPSTREAM_MAX_FILE_SIZE = 1024 * 1024 * 1024
 TEAMINDEX_UPSTREAM_CONCURRENCY = 4
 # Seconds an upstream project page is served from memory before it is read again.
 TEAMINDEX_UPSTREAM_TTL = 300.0
+# With object storage: files up to this size are read from the store once and then served from
+# each content process's memory, within TEAMINDEX_OBJECT_CACHE_SIZE bytes in all (objects never
+# change, so a kept copy is never stale); larger ones are redirected to or streamed from it.
+TEAMINDEX_OBJECT_CACHE_MAX_FILE = 4 * 1024 * 1024
+TEAMINDEX_OBJECT_CACHE_SIZE = 256 * 1024 * 1024
 
 DRF_ACCESS_POLICY = {
     "dynaconf_merge_unique": True,

@@ -43,13 +43,15 @@ def store_link():
 
 @pytest.fixture(scope="module")
 def cluster(store_link):
-    """Two nodes; they reach the object store through `store_link`, which a test may cut."""
+    """Two nodes; they reach the object store through `store_link`, which a test may cut.
+    They stream every file from the store (none is kept in memory)."""
     built = devcluster.throwaway(
         "cluster",
         nodes=2,
         stream=True,
         store_endpoint=store_link.url,
         TEAMINDEX_MAX_UPLOAD_SIZE=MAX_UPLOAD,
+        TEAMINDEX_OBJECT_CACHE_MAX_FILE=0,
         **UPSTREAM_LIMITS,
     )
     store_link.connect(built.store_port)
@@ -302,22 +304,27 @@ def _kill_service(node, service):
         os.kill(int(child), signal.SIGKILL)
 
 
-def _stored_keys(cluster):
-    client = boto3.client(
+def _store(cluster):
+    return boto3.client(
         "s3",
         endpoint_url=cluster.store_url,
         aws_access_key_id=devcluster.STORE_KEY,
         aws_secret_access_key=devcluster.STORE_KEY,
         region_name=devcluster.STORE_REGION,
     )
-    pages = client.get_paginator("list_objects_v2").paginate(Bucket=devcluster.BUCKET)
+
+
+def _stored_keys(cluster):
+    pages = _store(cluster).get_paginator("list_objects_v2").paginate(Bucket=devcluster.BUCKET)
     return [obj["Key"] for page in pages for obj in page.get("Contents", [])]
 
 
 @pytest.fixture(scope="module")
 def redirecting():
-    """One node with pulpcore's default for object storage: downloads redirect to the store."""
-    built = devcluster.throwaway("redirect", nodes=1, TEAMINDEX_MAX_UPLOAD_SIZE=MAX_UPLOAD)
+    """One node with pulpcore's default for object storage (redirects), keeping files up to
+    64 KiB in memory."""
+    limits = {"TEAMINDEX_MAX_UPLOAD_SIZE": MAX_UPLOAD, "TEAMINDEX_OBJECT_CACHE_MAX_FILE": KEPT}
+    built = devcluster.throwaway("redirect", nodes=1, **limits)
     try:
         devcluster.start(built)
         yield built
@@ -325,20 +332,46 @@ def redirecting():
         devcluster.destroy(built)
 
 
-def test_downloads_redirect_to_signed_store_urls_by_default(redirecting, tmp_path):
+KEPT = 64 * 1024
+
+
+def test_large_files_redirect_to_signed_store_urls_small_ones_come_from_memory(
+    redirecting, tmp_path
+):
     (node,) = redirecting.nodes
     admin = account(node, "admin")
     team = make_index(admin)
-    path = wheel(tmp_path, "signed", "1.0")
-    assert twine_upload(team, account(node, "publisher"), path).returncode == 0
+    large = wheel(tmp_path, "signed", "1.0", body=b"# " + os.urandom(KEPT).hex().encode())
+    small = wheel(tmp_path, "signed", "2.0")
+    assert large.stat().st_size > KEPT > small.stat().st_size
+    assert twine_upload(team, account(node, "publisher"), large, small).returncode == 0
     url = team["distribution"]["index_url"]
-    answer = fetch(url, path.name, allow_redirects=False)
+    answer = fetch(url, large.name, allow_redirects=False)
     assert answer.status_code == 302
     assert answer.headers["Location"].startswith(redirecting.store_url)
     assert "Signature=" in answer.headers["Location"]  # a signed, expiring URL
     assert answer.headers["Cache-Control"] == "no-store"
-    got = pip("download", "--no-deps", "--index-url", url, "-d", tmp_path / "dl", "signed")
-    assert got.returncode == 0, got.stdout + got.stderr
-    assert sha256_of(tmp_path / "dl" / path.name) == sha256_of(path)
+    kept = fetch(url, small.name, allow_redirects=False)
+    assert kept.status_code == 200 and kept.content == small.read_bytes()
+    dl = tmp_path / "dl"
+    for path, version in ((large, "1.0"), (small, "2.0")):
+        got = pip("download", "--no-deps", "--index-url", url, "-d", dl, f"signed=={version}")
+        assert got.returncode == 0, got.stdout + got.stderr
+        assert sha256_of(dl / path.name) == sha256_of(path)
     guard_index(admin, team, readers=["publisher"])
-    assert fetch(url, path.name, allow_redirects=False).status_code == 401  # no URL leaks
+    assert fetch(url, large.name, allow_redirects=False).status_code == 401  # no URL leaks
+    assert fetch(url, small.name).status_code == 401
+
+
+def test_an_object_altered_in_the_store_is_never_served(redirecting, tmp_path):
+    (node,) = redirecting.nodes
+    team = make_index(account(node, "admin"))
+    path = wheel(tmp_path, "altered", "1.0")
+    assert twine_upload(team, account(node, "publisher"), path).returncode == 0
+    store = _store(redirecting)
+    (key,) = [k for k in _stored_keys(redirecting) if k.endswith(sha256_of(path)[2:])]
+    store.put_object(Bucket=devcluster.BUCKET, Key=key, Body=b"not the uploaded bytes")
+    url = team["distribution"]["index_url"]
+    assert fetch(url, path.name).status_code == 503
+    store.put_object(Bucket=devcluster.BUCKET, Key=key, Body=path.read_bytes())
+    assert fetch(url, path.name).content == path.read_bytes()

@@ -26,6 +26,7 @@ class ServedFile:
     source: str = "local"
     stored_as: str | None = None  # the artifact's name in object storage (when `path` is None)
     size: int | None = None
+    sha256: str | None = None
 
     @property
     def cost(self):
@@ -36,9 +37,10 @@ def _served(artifact, metadata=None, source="local"):
     """How to serve `artifact`'s bytes: sendfile from local storage, else by name from object
     storage (see `object_storage`)."""
     try:
-        return ServedFile(artifact.file.path, metadata, source, size=artifact.size)
+        return ServedFile(artifact.file.path, metadata, source)
     except NotImplementedError:  # object storage has no local paths
-        return ServedFile(None, metadata, source, stored_as=artifact.file.name, size=artifact.size)
+        name, size, sha256 = artifact.file.name, artifact.size, artifact.sha256
+        return ServedFile(None, metadata, source, stored_as=name, size=size, sha256=sha256)
 
 
 def lookup(version_pk, filename, upstream_allowed, with_journal=False):

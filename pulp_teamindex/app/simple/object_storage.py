@@ -1,17 +1,26 @@
 """Serving a file kept in object storage (S3, Azure, GCS through django-storages).
 
-As pulpcore does, the domain's `redirect_to_object_storage` (setting REDIRECT_TO_OBJECT_STORAGE,
-on by default) decides: a redirect to a short-lived signed URL, so the bytes go from the store
-to the client; or, when it is off (a store clients cannot reach), the content app streams them.
+Small files (most wheels and sdists, up to TEAMINDEX_OBJECT_CACHE_MAX_FILE) are read once,
+checked against their digest and kept in this process's memory (TEAMINDEX_OBJECT_CACHE_SIZE in
+all): objects are content-addressed and never change, so a kept copy cannot go stale, and an
+install then costs neither a redirect nor a request to the store. Larger files follow the
+domain's `redirect_to_object_storage`, as pulpcore does (setting REDIRECT_TO_OBJECT_STORAGE, on
+by default): a redirect to a short-lived signed URL, so the bytes go from the store to the
+client; or, when it is off (a store clients cannot reach), the content app streams them.
 A store that cannot be reached gets a 503 that says so; pages and metadata never touch the
 store, so they keep working meanwhile.
 """
 
 import asyncio
+import hashlib
 import logging
+from dataclasses import dataclass
 
 from aiohttp import web
+from django.conf import settings
 from pulpcore.plugin.util import get_domain
+
+from pulp_teamindex.app.simple.memory.page_cache import PageCache
 
 log = logging.getLogger(__name__)
 
@@ -21,11 +30,29 @@ S3_BACKENDS = ("storages.backends.s3.S3Storage", "storages.backends.s3boto3.S3Bo
 UNREACHABLE = "The index's object storage cannot be reached right now; retry shortly.\n"
 
 
+@dataclass(frozen=True)
+class _Kept:
+    body: bytes
+
+    @property
+    def cost(self):
+        return len(self.body) + 100
+
+
+_kept = PageCache(max_bytes=settings.TEAMINDEX_OBJECT_CACHE_SIZE)  # by storage name
+
+
 async def respond(request, served, headers):
-    """A redirect to, or a stream of, the stored bytes of `served` (a `files.ServedFile`).
-    The domain and its storage are looked up off the event loop: the first lookup of the
-    default domain reads the database."""
+    """The stored bytes of `served` (a `files.ServedFile`): from memory, redirected or
+    streamed. The domain and its storage are looked up off the event loop: the first lookup
+    of the default domain reads the database."""
     try:
+        if (kept := _kept.get(served.stored_as)) is not None:
+            return _send(kept.body, headers)
+        if served.size is not None and served.size <= settings.TEAMINDEX_OBJECT_CACHE_MAX_FILE:
+            body = await asyncio.to_thread(_read_intact, served)
+            _kept.put(served.stored_as, _Kept(body))
+            return _send(body, headers)
         url = await asyncio.to_thread(_signed_url, served, request.method)
         if url is not None:
             raise web.HTTPFound(url, headers={**headers, "Cache-Control": "no-store"})
@@ -37,6 +64,19 @@ async def respond(request, served, headers):
         raise web.HTTPServiceUnavailable(
             text=UNREACHABLE, headers={"Retry-After": RETRY_AFTER}
         ) from None
+
+
+def _send(body, headers):
+    return web.Response(body=body, headers=headers, content_type="application/octet-stream")
+
+
+def _read_intact(served):
+    """The object's bytes, if they are exactly the artifact's (else the store failed us)."""
+    with _open(served.stored_as) as handle:
+        body = handle.read()
+    if len(body) != served.size or hashlib.sha256(body).hexdigest() != served.sha256:
+        raise OSError(f"{served.stored_as} did not read back as its artifact's bytes")
+    return body
 
 
 def _signed_url(served, method):
