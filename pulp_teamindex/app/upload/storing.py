@@ -47,7 +47,8 @@ def _publish_once(repository, upload, artifact, info, user):
             return journal.accept(repository, keep_unit(info, artifact), user)
         except Refusal:
             if created:  # nobody else holds these bytes: the file goes with the rollback
-                artifact.file.storage.delete(artifact.file.name)
+                with suppress(Exception):  # a store gone meanwhile keeps an unnamed object
+                    artifact.file.storage.delete(artifact.file.name)
             raise
 
 
