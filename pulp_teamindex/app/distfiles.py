@@ -8,6 +8,7 @@ who ran twine: it says what is wrong and what to do about it.
 import gzip
 import hashlib
 import io
+import os
 import posixpath
 import re
 import tarfile
@@ -144,18 +145,20 @@ def check_new_filename(filename):
             )
 
 
-def inspect_distribution(path, filename, new_upload=True):
+def inspect_distribution(path, filename, new_upload=True, sha256=None):
     """Validate the file at `path`, uploaded as `filename`, and describe it.
 
     The file must be a well-formed wheel or sdist whose own metadata names the same project and
     version as its filename: an index that trusted the filename alone could be made to serve
     one project's code under another project's name. `new_upload` adds the naming rules that
-    apply to files published now (`check_new_filename`), not to imported history.
+    apply to files published now (`check_new_filename`), not to imported history. `sha256`:
+    the file's digest when the caller computed it as the bytes arrived, so the file is not read
+    once more for it.
     """
     packagetype, file_name, file_version = parse_filename(filename)
     if new_upload:
         check_new_filename(filename)
-    sha256, size = _digest(path)
+    sha256, size = (sha256, os.path.getsize(path)) if sha256 else _digest(path)
     if size == 0:
         raise InvalidDistribution(f"{filename} is empty.")
     if packagetype == WHEEL:

@@ -94,7 +94,7 @@ def packages_in(version, with_journal=False, **filters):
 
     Pass the filters here rather than filtering the result: with the journal, each side of the
     union is filtered first, so a project page reads a few rows, not every membership of the
-    index (44 ms instead of 2.5 ms per page at 100,000 files)."""
+    index (3.2 ms per page at 100,000 files; 44 ms when the union was filtered afterwards)."""
     files = members_of(version, PackageFile).filter(**filters)
     if not with_journal:
         return files

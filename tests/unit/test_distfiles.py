@@ -1,4 +1,5 @@
 import gzip
+import hashlib
 import io
 import tarfile
 
@@ -26,6 +27,13 @@ def test_wheel_is_described_from_its_own_metadata(wheel_path):
     assert info.size == wheel_path.stat().st_size
     assert info.metadata.startswith(b"Metadata-Version: 2.1")
     assert len(info.metadata_sha256) == 64
+    assert info.sha256 == hashlib.sha256(wheel_path.read_bytes()).hexdigest()
+
+
+def test_a_digest_computed_on_arrival_is_taken_as_given(wheel_path):
+    """The upload path hashes the bytes as they arrive and passes the digest in."""
+    info = inspect_distribution(wheel_path, WHL, sha256="ab" * 32)
+    assert (info.sha256, info.size) == ("ab" * 32, wheel_path.stat().st_size)
 
 
 def test_sdist_is_described_but_serves_no_pep658_metadata(tmp_path):

@@ -1,3 +1,5 @@
+import hashlib
+
 import pytest
 from builders import make_wheel
 
@@ -11,7 +13,7 @@ WHL = "demo_pkg-1.0-py3-none-any.whl"
 @pytest.fixture
 def uploaded(tmp_path):
     path = make_wheel(tmp_path / WHL)
-    hashers = claimable_hashers()
+    hashers = claimable_hashers(hashlib.sha256())
     for hasher in hashers.values():
         hasher.update(path.read_bytes())
     return inspect_distribution(path, WHL), hexdigests(hashers)

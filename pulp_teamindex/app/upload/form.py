@@ -24,11 +24,12 @@ def check_action(form):
         )
 
 
-def claimable_hashers():
-    """Fresh hashers for the digests twine may send, fed as the file arrives (see
-    `multipart.HashingUploadHandler`), so the file is read once."""
+def claimable_hashers(sha256):
+    """Hashers for the digests twine may send, fed as the file arrives (see
+    `multipart.HashingUploadHandler`), so the file is read once; `sha256` is the hasher the
+    artifact's digests already use."""
     return {
-        "sha256": hashlib.sha256(),
+        "sha256": sha256,
         "md5": hashlib.md5(usedforsecurity=False),
         "blake2_256": hashlib.blake2b(digest_size=32),
     }

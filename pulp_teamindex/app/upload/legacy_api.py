@@ -85,7 +85,7 @@ class LegacyUploadView(APIView):
         if upload.size > settings.TEAMINDEX_MAX_UPLOAD_SIZE:
             return _too_big(f"{upload.name} is {upload.size} bytes")
         path = upload.temporary_file_path()
-        info = inspect_distribution(path, upload.name)
+        info = inspect_distribution(path, upload.name, sha256=upload.hashers["sha256"].hexdigest())
         check_claims(form, info, hexdigests(upload.claimed_against))
         publish(repository, upload, info, request.user)
         return _text(200, f"OK: {info.filename} is published.")

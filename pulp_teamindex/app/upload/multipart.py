@@ -44,8 +44,9 @@ class HashingUploadHandler(TemporaryFileUploadHandler):
         self.file = PulpTemporaryUploadedFile(
             self.file_name, self.content_type, 0, self.charset, self.content_type_extra
         )
-        self.file.claimed_against = claimable_hashers()
-        self.hashers = [*self.file.hashers.values(), *self.file.claimed_against.values()]
+        claimed = claimable_hashers(self.file.hashers["sha256"])
+        self.file.claimed_against = claimed
+        self.hashers = [*self.file.hashers.values(), claimed["md5"], claimed["blake2_256"]]
 
     def receive_data_chunk(self, raw_data, start):
         for hasher in self.hashers:
