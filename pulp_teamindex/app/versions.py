@@ -23,8 +23,9 @@ def refuse_filename_reuse(repository, new_version):
     accepted into its journal, so the cost follows the size of the change, not of the index.
     """
     added = PackageFile.objects.filter(pk__in=new_version.added().values("pk"))
-    added_files = dict(added.values_list("filename", "sha256"))
-    if len(added_files) < added.count():
+    rows = list(added.values_list("filename", "sha256"))
+    added_files = dict(rows)
+    if len(added_files) < len(rows):
         raise FilenameReuse(
             "File already exists: one filename was added twice with different content."
         )
