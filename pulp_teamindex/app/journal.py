@@ -32,7 +32,7 @@ from pulpcore.plugin.models import (
 from pulpcore.plugin.tasking import dispatch
 from pulpcore.plugin.util import get_domain, get_prn
 
-from pulp_teamindex.app import change_feed, locks
+from pulp_teamindex.app import change_feed, locks, rows
 from pulp_teamindex.app.exceptions import FilenameReuse
 from pulp_teamindex.app.models import IndexUpload, PackageFile, ever_held
 from pulp_teamindex.app.names.ownership import claim_for
@@ -108,15 +108,16 @@ def accept(repository, package, user):
         if served:
             return False
         claim_for(repository, package)
-        upload = IndexUpload(
-            repository=repository,
-            content=package,
-            filename=package.filename,
-            normalized_name=package.normalized_name,
-            sha256=package.sha256,
-            uploader=user.get_username(),
+        upload = rows.insert(
+            IndexUpload(
+                repository=repository,
+                content=package,
+                filename=package.filename,
+                normalized_name=package.normalized_name,
+                sha256=package.sha256,
+                uploader=user.get_username(),
+            )
         )
-        IndexUpload.objects.bulk_create([upload])  # one INSERT, no savepoint around it
         change_feed.upload_accepted(repository.pk, package.normalized_name, upload.pk)
         # robust: the upload is committed by then; a fold missed here comes with the next upload
         transaction.on_commit(partial(schedule_fold, repository), robust=True)

@@ -62,7 +62,8 @@ def claim_for(repository, package):
     A name once owned stays with its index until the index is deleted (a namespace cannot be
     granted over another index's name), so each process remembers the names it saw claimed:
     CI uploading release after release of a project asks the database once. A name nobody
-    reserved or owned is claimed in two statements; any other goes the general way."""
+    reserved is claimed (or found the index's) in two or three statements; any other goes the
+    general way."""
     name = package.normalized_name
     key = (get_domain_pk(), name)
     if _claimed.get(key) == repository.pk:
@@ -84,11 +85,14 @@ CLAIM = """
             pulp_domain_id)
     VALUES (%s, now(), now(), %s, %s, %s)
     ON CONFLICT (normalized_name, pulp_domain_id) DO NOTHING RETURNING 1"""
+OWNER = """
+    SELECT repository_id FROM teamindex_projectowner
+     WHERE normalized_name = %s AND pulp_domain_id = %s"""
 
 
 def _claim_free(repository, name):
     """Claim `name` for `repository` if no namespace covers it and nobody owns it: True when
-    it was claimed now."""
+    the name is the index's now (claimed now, or owned already)."""
     domain = get_domain_pk()
     with connection.cursor() as cursor:
         cursor.execute(RESERVED, [list(prefixes_of(name)), domain])
@@ -96,7 +100,8 @@ def _claim_free(repository, name):
             return False
         cursor.execute(CLAIM, [ProjectOwner._meta.pk.default(), name, repository.pk, domain])
         if not cursor.fetchone():
-            return False
+            cursor.execute(OWNER, [name, domain])
+            return cursor.fetchone() == (repository.pk,)
     change_feed.name_claimed(name)
     return True
 

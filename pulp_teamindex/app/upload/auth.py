@@ -13,6 +13,7 @@ from django.utils import timezone
 from rest_framework.authentication import BasicAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from pulp_teamindex.app import rows
 from pulp_teamindex.app.models import PublishToken
 from pulp_teamindex.app.upload.tokens import TOKEN_USERNAME, digest_of, unusable_reason
 
@@ -60,7 +61,7 @@ class BasicOrTokenAuthentication(BasicAuthentication):
     def authenticate_credentials(self, userid, password, request=None):
         if userid == TOKEN_USERNAME:
             return self._token(password)
-        user = get_user_model().objects.filter(username=userid, is_active=True).first()
+        user = rows.first(get_user_model(), "username = %s AND is_active", [userid])
         if user is not None and _verified.key(user, password) in _verified:
             return user, None
         user, auth = super().authenticate_credentials(userid, password, request)
@@ -68,19 +69,21 @@ class BasicOrTokenAuthentication(BasicAuthentication):
         return user, auth
 
     def _token(self, password):
-        token = (
-            PublishToken.objects.select_related("user").filter(digest=digest_of(password)).first()
-        )
+        token = rows.first(PublishToken, "digest = %s", [digest_of(password)])
         if token is None:
             raise AuthenticationFailed("Invalid API token.")
         if reason := unusable_reason(token, timezone.now()):
             raise AuthenticationFailed(reason)
+        token.user = rows.first(get_user_model(), "id = %s", [token.user_id])
         if not token.user.is_active:
             raise AuthenticationFailed("The token's user is inactive.")
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
             PublishToken.objects.filter(pk=token.pk).update(last_used_at=now)
         return token.user, token
+
+
+_COVERS = "publishtoken_id = %s AND teamindexrepository_id = %s"
 
 
 def token_refusal(request, repository):
@@ -90,6 +93,7 @@ def token_refusal(request, repository):
         return None
     if token.scope != "publish":
         return f"API token {token.prefix}… may only read, not publish."
-    if not token.repositories.filter(pk=repository.pk).exists():
+    covered = [token.pk, repository.pk]
+    if not rows.exists(PublishToken.repositories.through, _COVERS, covered):
         return f"API token {token.prefix}… is not valid for index {repository.name!r}."
     return None

@@ -14,6 +14,7 @@ from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
+from pulp_teamindex.app import rows
 from pulp_teamindex.app.distfiles import inspect_distribution
 from pulp_teamindex.app.domains import in_domain
 from pulp_teamindex.app.exceptions import InvalidDistribution, Refusal
@@ -33,6 +34,9 @@ class LegacyUploadView(APIView):
     authentication_classes = [BasicOrTokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
     parser_classes = [PlainFilenameMultiPartParser]
+    # Without domains, pulpcore's domain middleware would look up the one default domain on
+    # every upload (a query and half a millisecond); pulpcore keeps that domain cached.
+    skip_domain_middleware = not settings.DOMAIN_ENABLED
 
     def post(self, request, path, pulp_domain=None):
         if (too_big := _declared_too_big(request)) is not None:
@@ -118,12 +122,8 @@ def _repository_at(base_path):
     """The team index served at `base_path`, in one query; a 404 that says why otherwise."""
     if has_nul(base_path):
         raise NotFound("No team index is served at a path containing a NUL character.")
-    served = TeamIndexRepository.objects.filter(
-        distributions__base_path=base_path,
-        distributions__pulp_domain_id=get_domain_pk(),
-        distributions__pulp_type=TeamIndexDistribution.get_pulp_type(),
-    )
-    if repository := served.first():
+    domain, pulp_type = get_domain_pk(), TeamIndexDistribution.get_pulp_type()
+    if repository := rows.first(TeamIndexRepository, _SERVED_AT, [base_path, domain, pulp_type]):
         return repository
     if in_domain(TeamIndexDistribution.objects.filter(base_path=base_path)).exists():
         raise NotFound(
@@ -131,6 +131,11 @@ def _repository_at(base_path):
             "publish to the index that serves the repository's latest version."
         )
     raise NotFound(f"No team index is served at {base_path!r}.")
+
+
+_SERVED_AT = """repository_ptr_id = (
+    SELECT repository_id FROM core_distribution
+     WHERE base_path = %s AND pulp_domain_id = %s AND pulp_type = %s)"""
 
 
 def _text(status, message, retry_after=None):

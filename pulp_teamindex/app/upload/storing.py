@@ -15,7 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from pulpcore.plugin.models import Artifact, ContentArtifact
 from pulpcore.plugin.util import get_domain_pk
 
-from pulp_teamindex.app import journal, locks
+from pulp_teamindex.app import journal, locks, rows
 from pulp_teamindex.app.domains import domain_kwargs, in_domain
 from pulp_teamindex.app.exceptions import PublishFailed, Refusal
 from pulp_teamindex.app.models import PackageFile
@@ -75,7 +75,7 @@ def keep_artifact(artifact, upload):
         remove_damaged(artifact.file.storage, name, artifact.size, artifact.sha256)
         artifact.file.save(name, upload, save=False)  # storage moves or copies the upload
         _verify(artifact)
-    Artifact.objects.bulk_create([artifact])  # one INSERT: no savepoint, no save hooks
+    rows.insert(artifact)  # one INSERT: no savepoint, no save hooks (as bulk_create)
     return artifact, True
 
 
@@ -84,11 +84,8 @@ def keep_unit(info, artifact):
     Call it holding the bytes' lock."""
     if pk := _first(UNIT_OF, [info.filename, info.sha256, get_domain_pk()]):
         return PackageFile.objects.get(pk=pk)
-    unit = PackageFile(**asdict(info), **domain_kwargs(PackageFile))
-    unit.save()
-    ContentArtifact.objects.bulk_create(
-        [ContentArtifact(artifact=artifact, content=unit, relative_path=info.filename)]
-    )
+    unit = rows.insert(PackageFile(**asdict(info), **domain_kwargs(PackageFile)))
+    rows.insert(ContentArtifact(artifact=artifact, content=unit, relative_path=info.filename))
     return unit
 
 
