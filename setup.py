@@ -18,6 +18,9 @@ setup(
         "packaging>=24.2",
         "pkginfo>=1.12",
         "aiohttp>=3.9",
+        "requests>=2.31",
+        # trusted publishing: OIDC identity tokens (RSA and EC signatures need cryptography)
+        "PyJWT[crypto]>=2.8",
     ],
     extras_require={
         "cli": ["pulp-cli>=0.41,<0.43", "pulp-glue>=0.41,<0.43"],

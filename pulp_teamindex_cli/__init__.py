@@ -11,6 +11,7 @@ from pulp_cli.generic import PulpCLIContext, pass_pulp_context, pulp_group
 from pulp_glue.teamindex.context import (
     PulpTeamIndexDistributionContext,
     PulpTeamIndexPackageContext,
+    PulpTeamIndexProjectStatusContext,
     PulpTeamIndexRepositoryContext,
 )
 
@@ -108,6 +109,43 @@ package.command(name="unyank", help="Offer yanked files again.")(_file_action("u
 package.command(name="remove", help="Remove files or a release (new version).")(
     _file_action("remove")
 )
+
+
+# ---- project statuses (PEP 792) ------------------------------------------------------------
+
+
+@teamindex.group()
+def project() -> None:
+    """PEP 792 statuses of an index's projects: archived, deprecated, quarantined, active."""
+
+
+STATUSES = ("active", "archived", "deprecated", "quarantined")
+
+
+@project.command(name="status")
+@index_option
+@click.option("--project", "name", required=True, help="A project of the index.")
+@click.option("--status", type=click.Choice(STATUSES), required=True, help="The new status.")
+@click.option("--reason", default="", help="Why (shown to installers); not with active.")
+@pass_pulp_context
+def project_status(
+    pulp_ctx: PulpCLIContext, index_name: str, name: str, status: str, reason: str
+) -> None:
+    """Set a project's status (a new version): quarantined serves no file and takes no upload,
+    archived takes no upload, deprecated only warns, active clears it."""
+    index = _index(pulp_ctx, index_name)
+    pulp_ctx.output_result(index.set_project_status(name, status, reason))
+
+
+@project.command(name="list")
+@index_option
+@click.option("--project", "name", help="Only this project's status.")
+@pass_pulp_context
+def project_list(pulp_ctx: PulpCLIContext, index_name: str, name: str | None) -> None:
+    """The statuses in the index's latest version (a project not listed is active)."""
+    latest = _index(pulp_ctx, index_name).entity["latest_version_href"]
+    params = {"repository_version": latest, **({"project": name} if name else {})}
+    pulp_ctx.output_result(PulpTeamIndexProjectStatusContext(pulp_ctx).list(10000, 0, params))
 
 
 @repository.command(name="rollback")

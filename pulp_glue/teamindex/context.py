@@ -9,6 +9,7 @@ from pulp_glue.common.context import (
     PulpRepositoryContext,
     PulpRepositoryVersionContext,
 )
+from pulp_glue.common.exceptions import PulpNotAutorized
 
 NEEDS = [PluginRequirement("teamindex")]
 
@@ -22,6 +23,18 @@ class PulpTeamIndexPackageContext(PulpContentContext):
     ID_PREFIX = "content_teamindex_packages"
     NEEDS_PLUGINS = NEEDS
     CAPABILITIES = {"upload": []}
+
+
+class PulpTeamIndexProjectStatusContext(PulpContentContext):
+    """PEP 792 project statuses; set through the repository's `set_project_status` action."""
+
+    PLUGIN = "teamindex"
+    RESOURCE_TYPE = "project_status"
+    ENTITY = "team index project status"
+    ENTITIES = "team index project statuses"
+    HREF = "teamindex_project_status_href"
+    ID_PREFIX = "content_teamindex_project_statuses"
+    NEEDS_PLUGINS = NEEDS
 
 
 class PulpTeamIndexDistributionContext(PulpDistributionContext):
@@ -81,6 +94,18 @@ class PulpTeamIndexRepositoryContext(PulpRepositoryContext):
     def act(self, operation, body):
         """POST one of the index's own actions (yank, remove, rollback, promote, fold...)."""
         return self.call(operation, parameters={self.HREF: self.pulp_href}, body=body)
+
+    def set_project_status(self, project, status, reason=""):
+        """Give `project` a PEP 792 status (a task; `active` clears it). pulp-glue drops the
+        body of a 403, so say here what it means."""
+        body = {"project": project, "status": status, "reason": reason}
+        try:
+            return self.act("set_project_status", body)
+        except PulpNotAutorized:
+            raise PulpException(
+                "Not allowed: a project's status is set by the index's publisher, an owner or "
+                "an admin, and only an owner or an admin may lift a quarantine."
+            ) from None
 
     def uploads(self, filename=None):
         """The index's upload history (see the REST action `uploads`)."""

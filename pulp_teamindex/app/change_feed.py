@@ -72,9 +72,11 @@ DISTRIBUTION = "d"  # a distribution created, edited or deleted
 ACCESS = "a"  # a user, group, role assignment or content guard changed
 
 
-def version_created(repository_pk, number, projects):
-    """Report a new version of a repository and the projects it touched; confirmed."""
-    notify_changed(freshness.message(repository_pk, number, projects), confirm=True)
+def version_created(repository_pk, number, projects, quarantines=()):
+    """Report a new version of a repository, the projects it touched and those whose quarantine
+    it set or lifted; confirmed."""
+    payload = freshness.message(repository_pk, number, projects, quarantines)
+    notify_changed(payload, confirm=True)
 
 
 def upload_accepted(repository_pk, project, upload_pk):

@@ -34,7 +34,12 @@ from pulp_teamindex.app.nul_paths import refuse_nul_paths
 from pulp_teamindex.app.simple import files as served_files
 from pulp_teamindex.app.simple import object_storage, read_tokens
 from pulp_teamindex.app.simple import pages as simple_pages
-from pulp_teamindex.app.simple.memory.freshness import Freshness, is_journal, new_owner
+from pulp_teamindex.app.simple.memory.freshness import (
+    Freshness,
+    is_journal,
+    new_owner,
+    quarantines_in,
+)
 from pulp_teamindex.app.simple.memory.grants import GrantCache
 from pulp_teamindex.app.simple.memory.page_cache import MISSING, Cached, PageCache
 from pulp_teamindex.app.simple.memory.routes import Route, RouteTable
@@ -322,6 +327,8 @@ async def _file_response(request, route, name):
         _remember(route, "file", filename, project, served, ticket)
     if served is MISSING:
         raise web.HTTPNotFound()
+    if isinstance(served, served_files.Withheld):  # its project is quarantined (PEP 792)
+        raise web.HTTPForbidden(text=served.message + "\n")
     if want_metadata:
         if served.metadata is None:
             raise web.HTTPNotFound()
@@ -391,10 +398,22 @@ def _changed(payload):
         _pages.clear()
     elif project := new_owner(payload):
         _pages.drop_project(project)
+    _forget_quarantined(payload)
     _freshness.record(payload)
     if not is_journal(payload):  # an upload into a journal leaves every index's version
         _routes.clear()
     _in_flight.clear()  # later requests must not share a lookup that read the old state
+
+
+def _forget_quarantined(payload):
+    """Pages and files of pinned versions are kept for as long as the version exists, but
+    show the latest version's quarantines too: a version that sets or lifts one drops its
+    project's values of every version."""
+    projects = quarantines_in(payload)
+    if projects is None:
+        _pages.clear()
+    for project in projects or ():
+        _pages.drop_project(project)
 
 
 def _feed_lost():

@@ -32,6 +32,19 @@ class NameTaken(Refusal):
     status = 409
 
 
+class ProjectClosed(Refusal):
+    """The project is archived or quarantined (PEP 792) and takes no uploads. Not a 409: twine
+    --skip-existing would take that for "already exists" and report success."""
+
+    status = 403
+
+
+class StatusConflict(Refusal):
+    """A change would give one project two statuses at once; PEP 792 gives it exactly one."""
+
+    status = 400
+
+
 class PublishFailed(Refusal):
     """The file could not be added; `retry_after` (seconds) is set when trying again later
     may succeed."""

@@ -36,6 +36,7 @@ from pulp_teamindex.app import change_feed, locks, rows
 from pulp_teamindex.app.exceptions import FilenameReuse
 from pulp_teamindex.app.models import IndexUpload, PackageFile, ever_held
 from pulp_teamindex.app.names.ownership import claim_for
+from pulp_teamindex.app.project_status.lookup import refuse_closed
 
 FOLD_TASK = "pulp_teamindex.app.tasks.fold_journal"
 REQUEST_FOLD_TASK = "pulp_teamindex.app.tasks.request_fold"
@@ -90,14 +91,16 @@ def _standing(repository, package):
     return served, clash
 
 
-def accept(repository, package, user):
+def accept(repository, package, uploader):
     """Publish `package` into `repository`, within the caller's transaction if there is one:
     False when the index already serves it.
 
-    Refused (FilenameReuse, NameTaken) as a version adding it would be. The commit returns once
-    every content app confirmed it serves the file; then a fold is scheduled."""
+    Refused (FilenameReuse, NameTaken) as a version adding it would be, and (ProjectClosed)
+    when the project is archived or quarantined. The commit returns once every content app
+    confirmed it serves the file; then a fold is scheduled."""
     with transaction.atomic(savepoint=False):
         locks.hold_index(repository.pk)
+        refuse_closed(repository, package.normalized_name)
         served, clash = _standing(repository, package)
         if clash:
             raise FilenameReuse(
@@ -115,7 +118,7 @@ def accept(repository, package, user):
                 filename=package.filename,
                 normalized_name=package.normalized_name,
                 sha256=package.sha256,
-                uploader=user.get_username(),
+                uploader=uploader,
             )
         )
         change_feed.upload_accepted(repository.pk, package.normalized_name, upload.pk)

@@ -76,6 +76,33 @@ class Yank(Content):
         unique_together = ("filename", "reason", "_pulp_domain")
 
 
+class ProjectStatus(Content):
+    """The PEP 792 status of project `normalized_name` (archived, deprecated, quarantined) in
+    the versions that hold this unit; a project without one is `active`.
+
+    Content, like a yank, so that setting or clearing a status is a repository version:
+    audited, undone by a rollback, promoted like files. A version holds at most one per
+    project (`versions.RULES`); `project_status` holds what each status means.
+    """
+
+    TYPE = "project_status"
+    repo_key_fields = ("normalized_name",)
+    STATUSES = (
+        ("archived", "archived"),
+        ("deprecated", "deprecated"),
+        ("quarantined", "quarantined"),
+    )
+
+    normalized_name = models.TextField(db_index=True)
+    status = models.CharField(max_length=16, choices=STATUSES)
+    reason = models.TextField(default="", blank=True)
+    _pulp_domain = models.ForeignKey("core.Domain", default=get_domain_pk, on_delete=models.PROTECT)
+
+    class Meta:
+        default_related_name = "%(app_label)s_%(model_name)s"
+        unique_together = ("normalized_name", "status", "reason", "_pulp_domain")
+
+
 def members_of(version, model=None):
     """`model` (PackageFile by default) units of `version`, found through memberships.
 
@@ -128,7 +155,7 @@ class TeamIndexRepository(Repository, AutoAddObjPermsMixin):
     """A team's package index. Every change (upload, removal, yank) is a new version."""
 
     TYPE = "teamindex"
-    CONTENT_TYPES = [PackageFile, Yank]
+    CONTENT_TYPES = [PackageFile, Yank, ProjectStatus]
 
     publisher = models.TextField(null=True, blank=True)
     upstream = models.TextField(null=True, blank=True)
@@ -283,6 +310,8 @@ class PublishToken(BaseModel):
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # minted by trusted publishing: the identity's claims and the policies that matched them
+    claims = models.JSONField(default=dict, blank=True, editable=False)
     pulp_domain = models.ForeignKey("core.Domain", default=get_domain_pk, on_delete=models.CASCADE)
 
     class Meta:
@@ -349,3 +378,35 @@ class UploadRefusal(BaseModel):
 
     class Meta:
         default_related_name = "%(app_label)s_%(model_name)s"
+
+
+class TrustedPublisher(BaseModel):
+    """A trusted publisher policy: identity tokens of `issuer`, for `audience`, whose claims
+    match `claims` (see `oidc.policies`) may be exchanged for a short-lived token that
+    publishes to `repository`."""
+
+    name = models.TextField()
+    repository = models.ForeignKey(
+        TeamIndexRepository, on_delete=models.CASCADE, related_name="trusted_publishers"
+    )
+    issuer = models.TextField(db_index=True)
+    audience = models.TextField(default="", blank=True)  # "": TEAMINDEX_OIDC_AUDIENCE
+    claims = models.JSONField(default=dict)
+    pulp_domain = models.ForeignKey("core.Domain", default=get_domain_pk, on_delete=models.CASCADE)
+
+    class Meta:
+        default_related_name = "%(app_label)s_%(model_name)s"
+        unique_together = ("repository", "name")
+
+
+class IdentityTokenUse(BaseModel):
+    """An identity token already exchanged (its issuer and `jti`), kept until it expires so
+    that a stolen copy cannot be exchanged again."""
+
+    issuer = models.TextField()
+    jti = models.TextField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        default_related_name = "%(app_label)s_%(model_name)s"
+        unique_together = ("issuer", "jti")

@@ -49,6 +49,20 @@ TEAMINDEX_UPSTREAM_TTL = 300.0
 TEAMINDEX_OBJECT_CACHE_MAX_FILE = 4 * 1024 * 1024
 TEAMINDEX_OBJECT_CACHE_SIZE = 256 * 1024 * 1024
 
+# Trusted publishing (docs/publishing.md): CI exchanges a short-lived OIDC identity token for an
+# upload token at `/_/oidc/mint-token`. The audience CI asks its issuer for (policies may name
+# their own); the lifetime of a minted token (at most 15 minutes); the signature algorithms
+# accepted; how long an issuer's keys are kept, and the least time between two fetches of them
+# (a token signed with an unknown key fetches them again, for key rotation); the deadline of one
+# fetch; a CA bundle for issuers whose certificates a private CA signed (Kubernetes API servers).
+TEAMINDEX_OIDC_AUDIENCE = "pulp-teamindex"
+TEAMINDEX_OIDC_TOKEN_LIFETIME = 900
+TEAMINDEX_OIDC_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"]
+TEAMINDEX_OIDC_KEYS_TTL = 3600.0
+TEAMINDEX_OIDC_KEYS_MIN_INTERVAL = 30.0
+TEAMINDEX_OIDC_FETCH_TIMEOUT = 5.0
+TEAMINDEX_OIDC_CA_BUNDLE = None
+
 DRF_ACCESS_POLICY = {
     "dynaconf_merge_unique": True,
     "reusable_conditions": ["pulp_teamindex.app.access.conditions"],

@@ -12,8 +12,10 @@ from pulpcore.plugin.models import Content
 from pulp_teamindex.app import change_feed, journal, locks
 from pulp_teamindex.app.distfiles import parse_filename
 from pulp_teamindex.app.exceptions import FilenameReuse, InvalidDistribution
-from pulp_teamindex.app.models import PackageFile, Yank, members_of
+from pulp_teamindex.app.models import PackageFile, ProjectStatus, Yank, members_of
 from pulp_teamindex.app.names.ownership import refuse_foreign_files
+from pulp_teamindex.app.project_status import rules as status_rules
+from pulp_teamindex.app.project_status.markers import QUARANTINED
 
 
 def refuse_filename_reuse(repository, new_version):
@@ -50,16 +52,22 @@ def replace_older_yanks(repository, new_version):
         new_version.remove_content(older.exclude(pk__in=list(names.values())))
 
 
-def touched_projects(version):
-    """Normalized names of the projects whose files or yanks `version` added or removed, or
-    None when that cannot be told (then every page of the index is re-rendered)."""
-    changed = Content.objects.filter(
+def _changed_units(version):
+    return Content.objects.filter(
         Q(version_memberships__version_added=version)
         | Q(version_memberships__version_removed=version)
     ).values("pk")
+
+
+def touched_projects(version):
+    """Normalized names of the projects whose files, yanks or statuses `version` added or
+    removed, or None when that cannot be told (then every page of the index is re-rendered)."""
+    changed = _changed_units(version)
     projects = set(
         PackageFile.objects.filter(pk__in=changed).values_list("normalized_name", flat=True)
     )
+    statuses = ProjectStatus.objects.filter(pk__in=changed)
+    projects.update(statuses.values_list("normalized_name", flat=True))
     for filename in Yank.objects.filter(pk__in=changed).values_list("filename", flat=True):
         try:
             projects.add(parse_filename(filename)[1])
@@ -68,14 +76,25 @@ def touched_projects(version):
     return projects
 
 
+def quarantines_changed(version):
+    """Projects whose quarantine `version` set or lifted: every view of the index, pinned
+    versions too, shows them anew (`project_status.lookup.shown`)."""
+    statuses = ProjectStatus.objects.filter(pk__in=_changed_units(version), status=QUARANTINED)
+    return set(statuses.values_list("normalized_name", flat=True))
+
+
 def announce(repository, version):
     """Content apps serve the newest version from memory: tell them which projects changed,
     so they re-render only those. A fold changes none: they served its files already."""
-    projects = set() if getattr(version, "folds_journal", False) else touched_projects(version)
-    change_feed.version_created(repository.pk, version.number, projects)
+    if getattr(version, "folds_journal", False):
+        change_feed.version_created(repository.pk, version.number, set())
+        return
+    projects, quarantines = touched_projects(version), quarantines_changed(version)
+    change_feed.version_created(repository.pk, version.number, projects, quarantines)
 
 
 # A filename keeps its bytes; a name stays with its owner (and is claimed here, by the version
-# that publishes it); one yank per filename.
-RULES = (refuse_filename_reuse, refuse_foreign_files, replace_older_yanks)
+# that publishes it); one yank per filename; one status per project, and no new files for an
+# archived or quarantined one.
+RULES = (refuse_filename_reuse, refuse_foreign_files, replace_older_yanks, *status_rules.RULES)
 LISTENERS = (announce,)

@@ -32,6 +32,10 @@ UPSTREAM_LIMITS = {
 }
 
 
+# Issuer keys may be fetched again after 1 s (not 30), so key rotation is testable quickly.
+OIDC_LIMITS = {"TEAMINDEX_OIDC_KEYS_MIN_INTERVAL": 1.0, "TEAMINDEX_OIDC_FETCH_TIMEOUT": 3.0}
+
+
 class Client:
     """A requests session against the REST API, with task waiting."""
 

@@ -1,5 +1,7 @@
 """A TCP link on loopback that a test can cut and restore: the service behind it keeps running
-(and keeps its state), but nobody reaches it while the link is cut, as in a network outage."""
+(and keeps its state), but nobody reaches it while the link is cut, as in a network outage.
+Given an SSL context, the link also terminates TLS in front of the service, as a deployment's
+proxy does (clients such as uv speak only HTTPS to trusted publishing endpoints)."""
 
 import asyncio
 import contextlib
@@ -8,7 +10,8 @@ import threading
 
 
 class Link:
-    def __init__(self):
+    def __init__(self, ssl_context=None):
+        self._ssl = ssl_context
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
@@ -20,7 +23,7 @@ class Link:
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self._ssl else 'http'}://127.0.0.1:{self.port}"
 
     def connect(self, target_port):
         self.target_port = target_port
@@ -43,7 +46,9 @@ class Link:
 
     async def _listen(self):
         if self._server is None:
-            self._server = await asyncio.start_server(self._relay, "127.0.0.1", self.port)
+            self._server = await asyncio.start_server(
+                self._relay, "127.0.0.1", self.port, ssl=self._ssl
+            )
 
     async def _cut(self):
         if self._server is not None:

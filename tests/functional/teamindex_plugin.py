@@ -17,13 +17,27 @@ from functools import partial
 import pytest
 from distgen import corpus as make_corpus
 from distgen import wheel
-from helpers import MAX_UPLOAD, UPSTREAM_LIMITS, account, devstack, make_index
+from helpers import MAX_UPLOAD, OIDC_LIMITS, UPSTREAM_LIMITS, account, devstack, make_index
+from oidc_issuer import TestCA
 
 
 @pytest.fixture(scope="session")
-def pulp():
+def test_ca(tmp_path_factory):
+    """A throwaway certificate authority: the stack trusts it for OIDC issuers, uv for the TLS
+    front of the API (trusted publishing speaks HTTPS only)."""
+    return TestCA(tmp_path_factory.mktemp("ca"))
+
+
+@pytest.fixture(scope="session")
+def pulp(test_ca):
     """Start a disposable stack for the session and tear it down afterwards."""
-    stack = devstack.throwaway("test", TEAMINDEX_MAX_UPLOAD_SIZE=MAX_UPLOAD, **UPSTREAM_LIMITS)
+    stack = devstack.throwaway(
+        "test",
+        TEAMINDEX_MAX_UPLOAD_SIZE=MAX_UPLOAD,
+        TEAMINDEX_OIDC_CA_BUNDLE=str(test_ca.bundle),
+        **OIDC_LIMITS,
+        **UPSTREAM_LIMITS,
+    )
     stack.extra_settings["ALLOWED_IMPORT_PATHS"] = [str(stack.state_dir / "imports")]
     try:
         devstack.start(stack)

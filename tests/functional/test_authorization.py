@@ -97,6 +97,8 @@ def world(pulp, admin, tmp_path_factory):
     assert refused.status_code == 400
     pubb = Client(pulp, names["pubb"], PASSWORD)
     pubb.ok(pubb.post(b["repository"]["pulp_href"] + "yank/", json={"filenames": [secret.name]}))
+    deprecated = {"project": f"authz-secret-{tag}", "status": "deprecated"}
+    pubb.ok(pubb.post(b["repository"]["pulp_href"] + "set_project_status/", json=deprecated))
 
     guard = admin.post("contentguards/core/rbac/", json={"name": f"authz-{tag}"}).json()
     _role(admin, guard["pulp_href"], "core.rbaccontentguard_downloader", names["reader"])
@@ -143,6 +145,19 @@ def world(pulp, admin, tmp_path_factory):
         assert made.status_code == 201, made.text
         return made.json()["pulp_href"]
 
+    def trusted_publisher(index):
+        made = admin.post(
+            "teamindex/trusted-publishers/",
+            json={
+                "name": f"authz-{uuid.uuid4().hex[:6]}",
+                "repository": index["repository"]["pulp_href"],
+                "issuer": "https://issuer.invalid",
+                "claims": {"repository": "acme/app"},
+            },
+        )
+        assert made.status_code == 201, made.text
+        return made.json()["pulp_href"]
+
     token_a = token(names["pub"], a)
     spare_dist = admin.ok(
         admin.post(
@@ -178,6 +193,7 @@ def world(pulp, admin, tmp_path_factory):
         "b.version": _latest(admin, b),
         "b.unit": _unit(admin, b),
         "b.yank": _unit(admin, b, "yanks"),
+        "b.status": _unit(admin, b, "project_statuses"),
         "b.pub": publication(b),
         "b.guard": guard["pulp_href"],
         "spare.repo": spare["repository"]["pulp_href"],
@@ -190,6 +206,8 @@ def world(pulp, admin, tmp_path_factory):
         "spare.token": token(names["pub"], a)["pulp_href"],
         "spare.token2": token(names["pub"], a)["pulp_href"],
         "spare.token3": token(names["pub"], a)["pulp_href"],
+        "tp": trusted_publisher(a),
+        "spare.tp": trusted_publisher(spare),
     }
     digest = hashlib.sha256(secret.read_bytes()).hexdigest()
     yield World(
@@ -250,8 +268,13 @@ PUB = "{teamindex_team_index_publication_href}"
 VERSION = "{teamindex_teamindex_repository_version_href}"
 UNIT = "{teamindex_package_file_href}"
 YANK = "{teamindex_yank_href}"
+STATUSES = "/pulp/api/v3/content/teamindex/project_statuses/"
+STATUS = "{teamindex_project_status_href}"
+NO_SUCH_PROJECT = {"project": "nothing", "status": "archived"}
 NS = "{teamindex_namespace_href}"
 TOKEN = "{teamindex_publish_token_href}"
+TP = "{teamindex_trusted_publisher_href}"
+TP_BODY = {"issuer": "https://issuer.invalid", "claims": {"repository": "evil/app"}}
 LEGACY = "/pulp/teamindex/{path}/legacy/"
 NOT_PUBLISHED = {"filenames": ["nothing-1.0-py3-none-any.whl"]}
 LABEL = {"key": "authz", "value": "1"}
@@ -295,6 +318,12 @@ CASES = [
     # yanks are made by the yank action only; nobody labels them
     Case(f"POST {YANK}set_label/", "b.yank", expect(403), LABEL),
     Case(f"POST {YANK}unset_label/", "b.yank", expect(403), {"key": "authz"}),
+    # project statuses (PEP 792), like yanks: listed for readable indexes, set by an action
+    Case(f"GET {STATUSES}", statuses=expect(200)),
+    Case(f"GET {STATUSES}?repository_version=", "b.version", expect(200)),
+    Case(f"GET {STATUS}", "b.status", expect(404, reader=200, admin=200)),
+    Case(f"POST {STATUS}set_label/", "b.status", expect(403), LABEL),
+    Case(f"POST {STATUS}unset_label/", "b.status", expect(403), {"key": "authz"}),
     # distributions: visible to all; creating or re-pointing one needs view on what it serves
     Case(f"GET {DISTS}", statuses=expect(200)),
     Case(
@@ -537,6 +566,19 @@ CASES = [
     Case(f"POST {REPO}yank/", "a.repo", expect(403, pub=400), NOT_PUBLISHED),
     Case(f"POST {REPO}unyank/", "a.repo", expect(403, pub=400), NOT_PUBLISHED),
     Case(f"POST {REPO}yank/", "b.repo", only("pub", all=404), NOT_PUBLISHED),
+    # a project's status: its publisher, owners and admins (the 400: no such project)
+    Case(
+        f"POST {REPO}set_project_status/",
+        "a.repo",
+        expect(403, owner=400, pub=400, admin=400),
+        NO_SUCH_PROJECT,
+    ),
+    Case(
+        f"POST {REPO}set_project_status/",
+        "b.repo",
+        expect(403, **B_HIDDEN, admin=400),
+        NO_SUCH_PROJECT,
+    ),
     # versions: the history of a private index is as private as its files
     Case(f"GET {REPO}versions/", "b.repo", expect(200)),
     Case(f"GET {VERSION}", "b.version", expect(404, reader=200, admin=200)),
@@ -584,6 +626,23 @@ CASES = [
     Case(f"DELETE {TOKEN}", "spare.token3", only("pub", all=204)),
     Case(f"POST {TOKEN}revoke/", "token", only(*TOKEN_STRANGERS, all=404, anon=401, token=401)),
     Case(f"POST {TOKEN}revoke/", "spare.token2", only("pub", "admin", all=200)),
+    # trusted publisher policies: admins set them; nobody else may widen who publishes
+    Case("GET /pulp/api/v3/teamindex/trusted-publishers/", statuses=expect(403, admin=200)),
+    Case(
+        "POST /pulp/api/v3/teamindex/trusted-publishers/",
+        statuses=expect(403, admin=201),
+        body=lambda w: {"name": "new", "repository": w.href["a.repo"], **TP_BODY},
+    ),
+    Case(f"GET {TP}", "tp", expect(403, admin=200)),
+    Case(
+        f"PUT {TP}",
+        "tp",
+        expect(403, admin=200),
+        lambda w: {"name": "put", "repository": w.href["a.repo"], **TP_BODY},
+    ),
+    Case(f"PATCH {TP}", "tp", expect(403, admin=200), {"audience": "https://pulp.invalid"}),
+    Case(f"DELETE {TP}", "tp", only(*NON_ADMINS, all=403, anon=401, token=401)),
+    Case(f"DELETE {TP}", "spare.tp", only("admin", all=204)),
     # twine's upload endpoint: only the index's publisher, and a token scoped to the index
     Case(f"POST {LEGACY}", "b", expect(403, anon=401, token=403), form=JUNK),
     Case(f"POST {LEGACY}", "a", expect(403, anon=401, pub=400, token=400), form=JUNK),

@@ -242,7 +242,7 @@ def test_an_independent_parser_reads_html_and_json_alike(corpus, index, publishe
             )
             for p in page.packages
         )
-        assert page.repository_version == "1.1"
+        assert page.repository_version == "1.4"
     assert seen[ACCEPT_HTML_ONLY] == seen[ACCEPT_JSON_ONLY]
     assert seen[ACCEPT_JSON_ONLY] == sorted(
         [

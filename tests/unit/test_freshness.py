@@ -1,6 +1,14 @@
 import json
 
-from pulp_teamindex.app.simple.memory.freshness import MAX_NAMED_PROJECTS, Freshness, message
+from pulp_teamindex.app.simple.memory.freshness import (
+    MAX_NAMED_PROJECTS,
+    MAX_NAMED_QUARANTINES,
+    Freshness,
+    journal_message,
+    message,
+    owner_message,
+    quarantines_in,
+)
 
 
 def test_pages_of_untouched_projects_survive_new_versions():
@@ -79,3 +87,15 @@ def test_a_fold_with_no_projects_keeps_pages_of_the_journal():
     f.record(message("r1", 2, set()))
     assert f.valid("r1", "a", rendered_at=1, serving=2, tick=0)
     assert not f.valid("r1", None, rendered_at=1, serving=2, tick=0)
+
+
+def test_quarantine_changes_are_named_for_every_version_of_the_index():
+    assert quarantines_in(message("r1", 3, {"a", "b"}, {"b"})) == ["b"]
+    assert quarantines_in(message("r1", 3, {"a"})) == []
+    many = {f"p{i}" for i in range(MAX_NAMED_QUARANTINES + 1)}
+    assert quarantines_in(message("r1", 3, many, many)) is None  # too many: forget every page
+    for other in (journal_message("r1", "a", "u1"), owner_message("a"), "flush", "d:x", "{"):
+        assert quarantines_in(other) == []
+    f = Freshness()  # the extra key changes nothing else
+    f.record(message("r1", 5, {"a"}, {"a"}))
+    assert not f.valid("r1", "a", rendered_at=3, serving=5, tick=0)

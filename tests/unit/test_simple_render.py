@@ -1,6 +1,7 @@
 import json
 from datetime import UTC, datetime, timedelta, timezone
 
+from pulp_teamindex.app.project_status.markers import Marker
 from pulp_teamindex.app.simple.render import (
     FileEntry,
     project_list_html,
@@ -56,7 +57,7 @@ def test_html_links_carry_hash_and_metadata_digest():
     assert f'href="../../packages/x-1.0-py3-none-any.whl#sha256={"ab" * 32}"' in page
     assert f'data-core-metadata="sha256={"cd" * 32}"' in page
     assert f'data-dist-info-metadata="sha256={"cd" * 32}"' in page
-    assert '<meta name="pypi:repository-version" content="1.1">' in page
+    assert '<meta name="pypi:repository-version" content="1.4">' in page
 
 
 def test_files_are_ordered_by_version_not_text():
@@ -81,7 +82,7 @@ def test_json_has_pep700_fields_in_utc():
             "x", [entry("x-1.0.tar.gz", "1.0", upload_time=local, requires_python=">=3.9")]
         )
     )
-    assert doc["meta"] == {"api-version": "1.1"}
+    assert doc["meta"] == {"api-version": "1.4"}
     (file,) = doc["files"]
     assert file["upload-time"] == "2026-01-02T03:04:05.006000Z"
     assert file["size"] == 10
@@ -112,3 +113,68 @@ def test_yanks_are_rendered_with_their_reason():
     assert page.count("data-yanked") == 2
     doc = json.loads(project_page_json("x", files))
     assert [f["yanked"] for f in doc["files"]] == [True, 'bad "quote" <i>', False]
+
+
+FILES = [entry("x-1.0.tar.gz", "1.0"), entry("x-2.0-py3-none-any.whl", "2.0")]
+
+
+def test_every_page_speaks_api_version_1_4():
+    for page in (project_list_html({"x": "x"}), project_page_html("x", FILES, Marker())):
+        assert '<meta name="pypi:repository-version" content="1.4">' in page
+    for doc in (project_list_json({"x": "x"}), project_page_json("x", FILES, Marker())):
+        assert json.loads(doc)["meta"] == {"api-version": "1.4"}
+
+
+def test_an_active_project_states_its_status_without_a_reason():
+    page = project_page_html("x", FILES, Marker())
+    assert '<meta name="pypi:project-status" content="active">' in page
+    assert "pypi:project-status-reason" not in page
+    assert page.count("<a href=") == 2
+    doc = json.loads(project_page_json("x", FILES, Marker()))
+    assert doc["project-status"] == {"status": "active"}
+    assert len(doc["files"]) == 2
+
+
+def test_statuses_and_reasons_are_shown_as_pep_792_says():
+    """The meta tags sit in the head, after the API version; JSON has a top-level object."""
+    for status in ("archived", "deprecated"):
+        marker = Marker(status, "use y instead")
+        page = project_page_html("x", FILES, marker)
+        head = page.split("</head>")[0]
+        assert f'<meta name="pypi:project-status" content="{status}">' in head
+        assert '<meta name="pypi:project-status-reason" content="use y instead">' in head
+        assert page.count("<a href=") == 2  # archived and deprecated projects stay installable
+        doc = json.loads(project_page_json("x", FILES, marker))
+        assert doc["project-status"] == {"status": status, "reason": "use y instead"}
+        assert len(doc["files"]) == 2
+
+
+def test_a_quarantined_project_lists_no_file_but_keeps_its_versions():
+    marker = Marker("quarantined", "malware in 2.0")
+    page = project_page_html("x", FILES, marker)
+    assert "<a " not in page and "x-1.0.tar.gz" not in page
+    assert '<meta name="pypi:project-status" content="quarantined">' in page
+    assert "<h1>Links for x</h1>" in page
+    doc = json.loads(project_page_json("x", FILES, marker))
+    assert doc["files"] == []
+    assert doc["versions"] == ["1.0", "2.0"]  # as PEP 792's example
+    assert doc["project-status"] == {"status": "quarantined", "reason": "malware in 2.0"}
+
+
+def test_a_hostile_reason_is_escaped():
+    hostile = '"><script>alert(1)</script><meta name="pypi:project-status" content="active'
+    page = project_page_html("x", FILES, Marker("quarantined", hostile))
+    assert "<script>" not in page
+    assert page.count('name="pypi:project-status"') == 1
+    assert (
+        '<meta name="pypi:project-status-reason" content="&quot;&gt;&lt;script&gt;alert(1)'
+        '&lt;/script&gt;&lt;meta name=&quot;pypi:project-status&quot; content=&quot;active">'
+    ) in page
+    doc = json.loads(project_page_json("x", FILES, Marker("quarantined", hostile)))
+    assert doc["project-status"]["reason"] == hostile
+
+
+def test_an_upstream_page_states_no_status():
+    """An upstream's own status is not relayed: no marker (which means active) is claimed."""
+    assert "pypi:project-status" not in project_page_html("x", FILES)
+    assert "project-status" not in json.loads(project_page_json("x", FILES))

@@ -17,6 +17,12 @@ def is_index_admin(user, domain):
     return user.has_perm(CHANGE) or user.has_perm(CHANGE, domain)
 
 
+def administers(user, repository, domain):
+    """`user` is an admin of `domain`'s indexes or an owner of `repository` (the permission to
+    change it, at any level): who may lift a quarantine the publisher may not."""
+    return is_index_admin(user, domain) or user.has_perm(CHANGE, repository)
+
+
 def admin_fields_changed(instance, data):
     """The fields of ADMIN_FIELDS that `data` sets to a value other than `instance`'s (any
     value when there is no instance yet); an empty value and null are the same."""

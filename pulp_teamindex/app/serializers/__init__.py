@@ -5,17 +5,20 @@ from pulp_teamindex.app.serializers.actions import (
     FileSelectionSerializer,
     ImportSerializer,
     ModifyIndexSerializer,
+    ProjectStatusSerializer,
     PromoteSerializer,
     RollbackSerializer,
 )
 from pulp_teamindex.app.serializers.admin import NamespaceSerializer, PublishTokenSerializer
 from pulp_teamindex.app.serializers.index import (
     PackageFileSerializer,
+    ProjectStatusContentSerializer,
     TeamIndexDistributionSerializer,
     TeamIndexPublicationSerializer,
     TeamIndexRepositorySerializer,
     YankContentSerializer,
 )
+from pulp_teamindex.app.serializers.trusted import TrustedPublisherSerializer
 
 __all__ = [
     "FileSelectionSerializer",
@@ -23,11 +26,14 @@ __all__ = [
     "ModifyIndexSerializer",
     "NamespaceSerializer",
     "PackageFileSerializer",
+    "ProjectStatusContentSerializer",
+    "ProjectStatusSerializer",
     "PromoteSerializer",
     "PublishTokenSerializer",
     "RollbackSerializer",
     "TeamIndexDistributionSerializer",
     "TeamIndexPublicationSerializer",
     "TeamIndexRepositorySerializer",
+    "TrustedPublisherSerializer",
     "YankContentSerializer",
 ]

@@ -1,5 +1,5 @@
 """Request bodies of a team index's own actions: yank, unyank, remove, rollback, promote,
-modify, import.
+modify, import, set a project's status.
 
 Promote and modify bring content from elsewhere into the index: the caller must be allowed to
 read where it comes from (`readers`), and its names are claimed as an upload's are
@@ -11,14 +11,17 @@ from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 from pulpcore.plugin.serializers import DetailRelatedField, RepositoryAddRemoveContentSerializer
-from pulpcore.plugin.util import get_url
+from pulpcore.plugin.util import get_domain, get_url
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 
 from pulp_teamindex.app.access import readers
+from pulp_teamindex.app.access.index_admin import administers
 from pulp_teamindex.app.distfiles import normalize_name
 from pulp_teamindex.app.models import PackageFile, TeamIndexRepository, packages_in
 from pulp_teamindex.app.names.ownership import refused_files
+from pulp_teamindex.app.project_status import lookup as project_statuses
+from pulp_teamindex.app.project_status import markers
 from pulp_teamindex.app.serializers.index import NameConflict
 from pulp_teamindex.app.tasks import importing
 
@@ -71,7 +74,59 @@ class RollbackSerializer(serializers.Serializer):
         version = self.context["repository"].versions.filter(number=number, complete=True).first()
         if version is None:
             raise serializers.ValidationError(_("This index has no version {}.").format(number))
+        repository = self.context["repository"]
+        lifted = project_statuses.quarantines_lifted(repository, base_version=version)
+        refuse_lifting(self.context, lifted)
         return version
+
+
+def refuse_lifting(context, lifted):
+    """403 when a change would lift the quarantine of the projects `lifted` and the caller is
+    not an admin or owner of the index: a quarantine answers an incident, which may be the
+    publisher's account itself (PyPI too lets only its admins lift one)."""
+    repository, user = context["repository"], context["request"].user
+    if lifted and not administers(user, repository, get_domain()):
+        raise PermissionDenied(markers.lifting_refusal(lifted))
+
+
+class ProjectStatusSerializer(serializers.Serializer):
+    """The PEP 792 status to give one project of the index: `archived`, `deprecated` or
+    `quarantined` with an optional reason, or `active` (the default) to clear it."""
+
+    project = serializers.CharField(max_length=255, help_text=_("A project of this index."))
+    status = serializers.CharField(
+        max_length=64, help_text=_("active, archived, deprecated or quarantined.")
+    )
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("Why, shown to installers (at most {} characters).").format(markers.MAX_REASON),
+    )
+
+    def validate_status(self, value):
+        if problem := markers.status_problem(value):
+            raise serializers.ValidationError(problem)
+        return value
+
+    def validate(self, data):
+        repository = self.context["repository"]
+        if problem := markers.reason_problem(data["status"], data["reason"]):
+            raise serializers.ValidationError({"reason": problem})
+        project = normalize_name(data["project"])
+        if not project_statuses.holds_project(repository, project):
+            raise serializers.ValidationError(
+                {
+                    "project": _(
+                        "Index {!r} has no project {!r}: a status is given to a project the "
+                        "index holds files of."
+                    ).format(repository.name, project)
+                }
+            )
+        lifting = data["status"] != markers.QUARANTINED
+        if lifting and project_statuses.quarantine_now(repository.pk, project) is not None:
+            refuse_lifting(self.context, {project})
+        return {"project": project, "status": data["status"], "reason": data["reason"]}
 
 
 class PromoteSerializer(FileSelectionSerializer):
@@ -127,6 +182,10 @@ class ModifyIndexSerializer(RepositoryAddRemoveContentSerializer):
                 )
             entering = entering | packages_in(base)
         refuse_taken_names(repository, entering)
+        lifted = project_statuses.quarantines_lifted(
+            repository, base, adding, set(data.get("remove_content_units") or [])
+        )
+        refuse_lifting(self.context, lifted)
         return data
 
 

@@ -45,6 +45,13 @@ class PublishTokenSerializer(ModelSerializer):
     revoked_at = serializers.DateTimeField(read_only=True)
     last_used_at = serializers.DateTimeField(read_only=True)
     token = serializers.SerializerMethodField(help_text=_("The token; shown only on creation."))
+    claims = serializers.JSONField(
+        read_only=True,
+        help_text=_(
+            "For a token minted by trusted publishing: the identity's claims (repository, ref, "
+            "run id...) and the policies that matched."
+        ),
+    )
 
     def get_token(self, obj) -> str | None:
         return getattr(obj, "plaintext", None)
@@ -73,6 +80,7 @@ class PublishTokenSerializer(ModelSerializer):
             "revoked_at",
             "last_used_at",
             "token",
+            "claims",
         )
 
 

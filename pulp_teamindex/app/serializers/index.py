@@ -27,6 +27,7 @@ from pulp_teamindex.app.domains import in_domain
 from pulp_teamindex.app.exceptions import InvalidDistribution, NameTaken
 from pulp_teamindex.app.models import (
     PackageFile,
+    ProjectStatus,
     TeamIndexDistribution,
     TeamIndexPublication,
     TeamIndexRepository,
@@ -35,6 +36,8 @@ from pulp_teamindex.app.models import (
 from pulp_teamindex.app.names.audit import record_refusal
 from pulp_teamindex.app.names.ownership import check_name
 from pulp_teamindex.app.names.upstream_pages import absolute_url, redact
+from pulp_teamindex.app.project_status.lookup import closed_markers
+from pulp_teamindex.app.project_status.markers import upload_refusal
 
 
 class PackageFileSerializer(SingleArtifactContentUploadSerializer):
@@ -89,7 +92,8 @@ class PackageFileSerializer(SingleArtifactContentUploadSerializer):
                 info = _inspect_or_400(upload.temporary_file_path(), filename)
                 if repository is not None:
                     _name_free_or_409(repository, info.normalized_name)
-            except (serializers.ValidationError, NameConflict) as exc:
+                    _open_or_403(repository, info.normalized_name)
+            except (serializers.ValidationError, NameConflict, PermissionDenied) as exc:
                 if repository is not None:
                     record_refusal(
                         repository,
@@ -166,6 +170,13 @@ def _name_free_or_409(repository, normalized_name):
         raise NameConflict(str(exc)) from exc
 
 
+def _open_or_403(repository, normalized_name):
+    """An archived or quarantined project takes no uploads (PEP 792): said before the file is
+    stored; the version rules refuse it again in the task (`project_status.rules`)."""
+    if status := closed_markers(repository, [normalized_name]).get(normalized_name):
+        raise PermissionDenied(upload_refusal(normalized_name, repository.name, status))
+
+
 def _inspect_or_400(path, filename):
     try:
         check_bare_filename(filename)
@@ -183,6 +194,19 @@ class YankContentSerializer(NoArtifactContentSerializer):
     class Meta:
         fields = NoArtifactContentSerializer.Meta.fields + ("filename", "reason")
         model = Yank
+
+
+class ProjectStatusContentSerializer(NoArtifactContentSerializer):
+    """A PEP 792 status: while a version holds it, project `normalized_name` is `status` (a
+    project without one is active)."""
+
+    normalized_name = serializers.CharField(read_only=True)
+    status = serializers.CharField(read_only=True)
+    reason = serializers.CharField(read_only=True)
+
+    class Meta:
+        fields = NoArtifactContentSerializer.Meta.fields + ("normalized_name", "status", "reason")
+        model = ProjectStatus
 
 
 class UpstreamURLField(serializers.CharField):

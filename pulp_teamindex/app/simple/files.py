@@ -1,6 +1,7 @@
 """What the content app needs to serve a file of a version from memory: where its bytes lie
-(a local path, or a name in object storage), and its PEP 658 metadata. Like pages, this never
-changes for a version."""
+(a local path, or a name in object storage), and its PEP 658 metadata, or why it is withheld
+(its project is quarantined, PEP 792). Like pages, this changes only with the versions that
+touch its project (a quarantine of the latest version reaches every view of the index)."""
 
 import asyncio
 import tempfile
@@ -16,6 +17,8 @@ from pulp_teamindex.app.distfiles import parse_filename
 from pulp_teamindex.app.models import UpstreamFile, packages_in
 from pulp_teamindex.app.names import upstream
 from pulp_teamindex.app.names.ownership import owned_anywhere
+from pulp_teamindex.app.project_status import lookup as project_statuses
+from pulp_teamindex.app.project_status.markers import withheld_files
 from pulp_teamindex.app.upload.storing import store_artifact
 
 
@@ -43,14 +46,29 @@ def _served(artifact, metadata=None, source="local"):
         return ServedFile(None, metadata, source, stored_as=name, size=size, sha256=sha256)
 
 
+@dataclass(frozen=True)
+class Withheld:
+    """A file of the index that is not served, and the message that says why (a 403)."""
+
+    message: str
+
+    @property
+    def cost(self):
+        return len(self.message) + 200
+
+
 def lookup(version_pk, filename, upstream_allowed, with_journal=False):
     """The file `filename` of a version (with the uploads journaled after it, for the
-    latest), None, or (when the index may serve it from its upstream and has not fetched it
-    yet) the `ToFetch` that `fetch` completes."""
+    latest), None, `Withheld` when its project's status offers no files, or (when the index
+    may serve it from its upstream and has not fetched it yet) the `ToFetch` that `fetch`
+    completes."""
     version = RepositoryVersion.objects.get(pk=version_pk)
     package = packages_in(version, with_journal, filename=filename).first()
     if package is None:
         return from_upstream(version.repository_id, filename) if upstream_allowed else None
+    project = package.normalized_name
+    if not (status := project_statuses.shown(version, project, with_journal)).offers_files:
+        return Withheld(withheld_files(project, status))
     content_artifact = package.contentartifact_set.select_related("artifact").first()
     metadata = bytes(package.metadata) if package.metadata_sha256 else None
     if content_artifact is None or content_artifact.artifact is None:

@@ -16,6 +16,7 @@ from pulp_teamindex.app.distfiles import parse_filename
 from pulp_teamindex.app.exceptions import InvalidDistribution
 from pulp_teamindex.app.models import PACKAGES_DIR, UpstreamFile, Yank, members_of, packages_in
 from pulp_teamindex.app.names.ownership import owned_anywhere
+from pulp_teamindex.app.project_status import lookup as project_statuses
 from pulp_teamindex.app.simple import render as simple_render
 from pulp_teamindex.app.simple.memory.page_cache import MISSING, Page
 
@@ -50,7 +51,7 @@ def render(version_pk, project, content_type, upstream_allowed=True, with_journa
     if project is None:
         return project_list(packages_in(version, with_journal), content_type)
     files = packages_in(version, with_journal, normalized_name=project)
-    page = project_detail(version, files, project, content_type)
+    page = project_detail(version, files, project, content_type, latest=with_journal)
     if page is None:
         repository = version.repository.cast()
         if upstream_allowed and repository.upstream and not owned_anywhere(project):
@@ -128,9 +129,10 @@ def project_list(files, content_type):
     return _page(simple_render.project_list_html(projects))
 
 
-def project_detail(version, files, normalized_name, content_type):
+def project_detail(version, files, normalized_name, content_type, latest=True):
     """The page of project `normalized_name` listing `files` (its files), or None when there
-    are none (a 404); yanks are those of `version`."""
+    are none (a 404); yanks are those of `version`, the status the one it shows (a view of an
+    earlier version, `latest` False, also meets a quarantine of the latest)."""
     rows = list(files.values(*_FILE_FIELDS))
     if not rows:
         return None
@@ -141,9 +143,10 @@ def project_detail(version, files, normalized_name, content_type):
         .values_list("filename", "reason")
     )
     files = [_entry(row, yanks.get(row["filename"])) for row in rows]
+    status = project_statuses.shown(version, normalized_name, latest)
     if content_type == simple_render.JSON_TYPE:
-        return _page(simple_render.project_page_json(normalized_name, files))
-    return _page(simple_render.project_page_html(display_name, files))
+        return _page(simple_render.project_page_json(normalized_name, files, status))
+    return _page(simple_render.project_page_html(display_name, files, status))
 
 
 def _entry(row, yanked):

@@ -4,6 +4,13 @@ Pure functions over `FileEntry` tuples: the content app decides which files a pa
 caches the bytes; this module only turns them into the exact documents pip and uv parse.
 Every value is HTML-escaped, because metadata from an upload and everything an upstream sends
 are attacker-controlled (upstream values are also validated before they get here).
+
+API version 1.4 (PEP 792 project status markers). Versions 1.2 (PEP 708 `tracks` and
+`alternate-locations`) and 1.3 (PEP 740 provenance) only added optional keys, which these
+pages leave out. A project page of this index states its status even when it is `active`
+(PEP 792: SHOULD); one whose status offers no files (quarantined) lists none, whatever it is
+given. A page of an upstream's files states none (`status` None): the upstream's own is not
+relayed, and no status means `active`.
 """
 
 import json
@@ -13,7 +20,7 @@ from html import escape
 
 from packaging.version import InvalidVersion, Version
 
-API_VERSION = "1.1"
+API_VERSION = "1.4"
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 HTML_TYPE = "application/vnd.pypi.simple.v1+html"
 
@@ -44,11 +51,13 @@ def _upload_time(value):
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _html_page(title, body_lines):
+def _html_page(title, body_lines, metas=()):
+    """An HTML5 page; `metas` are (name, content) pairs for the head, after the API version."""
+    head = [("pypi:repository-version", API_VERSION), *metas]
     return (
         "<!DOCTYPE html>\n<html>\n  <head>\n"
-        f'    <meta name="pypi:repository-version" content="{API_VERSION}">\n'
-        f"    <title>{escape(title)}</title>\n  </head>\n  <body>\n"
+        + "".join(f'    <meta name="{n}" content="{escape(c)}">\n' for n, c in head)
+        + f"    <title>{escape(title)}</title>\n  </head>\n  <body>\n"
         + "".join(f"    {line}\n" for line in body_lines)
         + "  </body>\n</html>\n"
     )
@@ -87,11 +96,28 @@ def _file_anchor(entry):
     return f"<a {' '.join(attrs)}>{escape(entry.filename)}</a><br>"
 
 
-def project_page_html(name, files):
-    """PEP 503 project page listing every file with its hash and requires-python."""
-    entries = sorted(files, key=_sort_key)
+def _status_metas(status):
+    """PEP 792's meta tags: the status, and its reason when one was given."""
+    if status is None:
+        return []
+    metas = [("pypi:project-status", status.status)]
+    if status.reason:
+        metas.append(("pypi:project-status-reason", status.reason))
+    return metas
+
+
+def _offered(files, status):
+    """The files a page lists, in version order: none when the status offers none."""
+    return sorted(files, key=_sort_key) if status is None or status.offers_files else []
+
+
+def project_page_html(name, files, status=None):
+    """PEP 503 project page listing every file with its hash and requires-python, and the
+    project's PEP 792 status (a `project_status.markers.Marker`, or None: not stated)."""
+    entries = _offered(files, status)
     heading = f"<h1>Links for {escape(name)}</h1>"
-    return _html_page(f"Links for {name}", [heading, *(_file_anchor(e) for e in entries)])
+    lines = [heading, *(_file_anchor(e) for e in entries)]
+    return _html_page(f"Links for {name}", lines, _status_metas(status))
 
 
 def _file_json(entry):
@@ -111,19 +137,24 @@ def _file_json(entry):
     return doc
 
 
-def project_page_json(normalized_name, files):
-    """PEP 691 project document with the PEP 700 additions (versions, size, upload-time)."""
-    entries = sorted(files, key=_sort_key)
+def _status_json(status):
+    doc = {"status": status.status}
+    if status.reason:
+        doc["reason"] = status.reason
+    return doc
+
+
+def project_page_json(normalized_name, files, status=None):
+    """PEP 691 project document with the PEP 700 additions (versions, size, upload-time) and
+    the PEP 792 `project-status` (see `project_page_html`). A project that offers no files
+    keeps its `versions`, as PEP 792's example of a quarantined project does."""
     versions = []
-    for entry in entries:
+    for entry in sorted(files, key=_sort_key):
         if entry.version not in versions:
             versions.append(entry.version)
-    return json.dumps(
-        {
-            "meta": {"api-version": API_VERSION},
-            "name": normalized_name,
-            "versions": versions,
-            "files": [_file_json(e) for e in entries],
-        },
-        separators=(",", ":"),
-    )
+    doc = {"meta": {"api-version": API_VERSION}, "name": normalized_name}
+    if status is not None:
+        doc["project-status"] = _status_json(status)
+    doc["versions"] = versions
+    doc["files"] = [_file_json(e) for e in _offered(files, status)]
+    return json.dumps(doc, separators=(",", ":"))

@@ -7,12 +7,14 @@ from pulp_teamindex.app import journal
 from pulp_teamindex.app.domains import domain_kwargs
 from pulp_teamindex.app.models import (
     PackageFile,
+    ProjectStatus,
     TeamIndexDistribution,
     TeamIndexPublication,
     TeamIndexRepository,
     Yank,
     members_of,
 )
+from pulp_teamindex.app.project_status.markers import ACTIVE
 from pulp_teamindex.app.tasks.importing import import_directory, import_index
 
 
@@ -41,6 +43,22 @@ def set_yanked(repository_pk, filenames, reason=None):
             Yank.objects.get_or_create(filename=f, reason=reason, **here)[0].pk for f in filenames
         ]
         version.add_content(Yank.objects.filter(pk__in=units))
+
+
+def set_project_status(repository_pk, project, status, reason=""):
+    """Give `project` the PEP 792 `status` with `reason`, in a new version: a status unit that
+    replaces the project's current one, or none at all for `active`, the default. Setting the
+    status it already has makes no version."""
+    repository = TeamIndexRepository.objects.get(pk=repository_pk)
+    with repository.new_version() as version:
+        current = members_of(version, ProjectStatus).filter(normalized_name=project)
+        if status == ACTIVE:
+            version.remove_content(current)
+            return
+        unit, _created = ProjectStatus.objects.get_or_create(
+            normalized_name=project, status=status, reason=reason, **domain_kwargs(ProjectStatus)
+        )
+        version.add_content(ProjectStatus.objects.filter(pk=unit.pk))  # the rules drop the old
 
 
 def remove_files(repository_pk, filenames):

@@ -17,6 +17,8 @@ from pulp_teamindex.app.domains import in_domain
 from pulp_teamindex.app.exceptions import InvalidDistribution
 from pulp_teamindex.app.models import PackageFile, ever_held
 from pulp_teamindex.app.names.ownership import name_refusals
+from pulp_teamindex.app.project_status.lookup import closed_markers
+from pulp_teamindex.app.project_status.markers import upload_refusal
 from pulp_teamindex.app.upload.storing import create_unit
 
 
@@ -36,6 +38,7 @@ class BulkImport:
         with transaction.atomic():
             valid = self._refuse_reuse(valid)
             valid = self._refuse_taken_names(valid)
+            valid = self._refuse_closed_projects(valid)
             units = _store_units(valid)
         for (info, _path, _shown), unit in zip(valid, units, strict=True):
             self._digest_of[info.filename] = info.sha256
@@ -69,6 +72,17 @@ class BulkImport:
 
     def _refuse_taken_names(self, valid):
         refusals = name_refusals(self.repository, {info.normalized_name for info, *_ in valid})
+        return self._refuse_projects(valid, refusals)
+
+    def _refuse_closed_projects(self, valid):
+        """An archived or quarantined project takes no file (PEP 792), as from an upload."""
+        closed = closed_markers(self.repository, {info.normalized_name for info, *_ in valid})
+        index = self.repository.name
+        refusals = {name: upload_refusal(name, index, status) for name, status in closed.items()}
+        return self._refuse_projects(valid, refusals)
+
+    def _refuse_projects(self, valid, refusals):
+        """`valid` without the files of the projects `refusals` names ({name: why})."""
         kept = []
         for info, path, shown in valid:
             if reason := refusals.get(info.normalized_name):

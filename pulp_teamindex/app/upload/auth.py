@@ -97,3 +97,12 @@ def token_refusal(request, repository):
     if not rows.exists(PublishToken.repositories.through, _COVERS, covered):
         return f"API token {token.prefix}… is not valid for index {repository.name!r}."
     return None
+
+
+def uploader_of(request):
+    """Who sent an upload, for the index's history: the account, and the token if one was used
+    (its prefix leads to the token's listing, where a trusted publishing token shows the CI
+    identity and run that obtained it)."""
+    username = request.user.get_username()
+    token = request.auth
+    return f"{username} (token {token.prefix})" if isinstance(token, PublishToken) else username

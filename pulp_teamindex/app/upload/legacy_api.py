@@ -21,7 +21,11 @@ from pulp_teamindex.app.exceptions import InvalidDistribution, Refusal
 from pulp_teamindex.app.models import TeamIndexDistribution, TeamIndexRepository
 from pulp_teamindex.app.names.audit import record_refusal
 from pulp_teamindex.app.nul_paths import has_nul
-from pulp_teamindex.app.upload.auth import BasicOrTokenAuthentication, token_refusal
+from pulp_teamindex.app.upload.auth import (
+    BasicOrTokenAuthentication,
+    token_refusal,
+    uploader_of,
+)
 from pulp_teamindex.app.upload.form import check_action, check_claims, hexdigests
 from pulp_teamindex.app.upload.gate import may_publish, publisher_for
 from pulp_teamindex.app.upload.multipart import PlainFilenameMultiPartParser, UploadSpaceFull
@@ -91,7 +95,7 @@ class LegacyUploadView(APIView):
         path = upload.temporary_file_path()
         info = inspect_distribution(path, upload.name, sha256=upload.hashers["sha256"].hexdigest())
         check_claims(form, info, hexdigests(upload.claimed_against))
-        publish(repository, upload, info, request.user)
+        publish(repository, upload, info, uploader_of(request))
         return _text(200, f"OK: {info.filename} is published.")
 
 

@@ -25,26 +25,27 @@ RETRY_AFTER = 10
 log = logging.getLogger(__name__)
 
 
-def publish(repository, upload, info, user):
+def publish(repository, upload, info, uploader):
     """Store the validated file `upload` (described by `info`) and accept it into
-    `repository`'s journal. A refusal stores nothing; the file written for it is removed.
+    `repository`'s journal as sent by `uploader` (see `auth.uploader_of`). A refusal stores
+    nothing; the file written for it is removed.
 
     Another writer of the same content that does not take the bytes' lock (a pulpcore task)
     can win the race to insert it: the transaction then fails as a whole and runs once more,
     finding what that writer stored."""
     artifact = Artifact.init_and_validate(upload)
     try:
-        return _publish_once(repository, upload, artifact, info, user)
+        return _publish_once(repository, upload, artifact, info, uploader)
     except IntegrityError:
-        return _publish_once(repository, upload, artifact, info, user)
+        return _publish_once(repository, upload, artifact, info, uploader)
 
 
-def _publish_once(repository, upload, artifact, info, user):
+def _publish_once(repository, upload, artifact, info, uploader):
     with transaction.atomic():
         locks.hold_bytes(artifact.sha256)
         artifact, created = keep_artifact(artifact, upload)
         try:
-            return journal.accept(repository, keep_unit(info, artifact), user)
+            return journal.accept(repository, keep_unit(info, artifact), uploader)
         except Refusal:
             if created:  # nobody else holds these bytes: the file goes with the rollback
                 with suppress(Exception):  # a store gone meanwhile keeps an unnamed object

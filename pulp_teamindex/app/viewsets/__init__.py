@@ -11,7 +11,11 @@ owners and publisher, so the REST API never lists what the content guard protect
 """
 
 from pulp_teamindex.app.viewsets.admin import NamespaceViewSet, PublishTokenViewSet
-from pulp_teamindex.app.viewsets.content import PackageFileViewSet, YankViewSet
+from pulp_teamindex.app.viewsets.content import (
+    PackageFileViewSet,
+    ProjectStatusViewSet,
+    YankViewSet,
+)
 from pulp_teamindex.app.viewsets.distribution import (
     TeamIndexDistributionViewSet,
     TeamIndexPublicationViewSet,
@@ -20,14 +24,17 @@ from pulp_teamindex.app.viewsets.repository import (
     TeamIndexRepositoryVersionViewSet,
     TeamIndexRepositoryViewSet,
 )
+from pulp_teamindex.app.viewsets.trusted import TrustedPublisherViewSet
 
 __all__ = [
     "NamespaceViewSet",
     "PackageFileViewSet",
+    "ProjectStatusViewSet",
     "PublishTokenViewSet",
     "TeamIndexDistributionViewSet",
     "TeamIndexPublicationViewSet",
     "TeamIndexRepositoryVersionViewSet",
     "TeamIndexRepositoryViewSet",
+    "TrustedPublisherViewSet",
     "YankViewSet",
 ]

@@ -1,4 +1,5 @@
-"""REST viewsets for the content of team indexes: distribution files and yank markers."""
+"""REST viewsets for the content of team indexes: distribution files, yank markers and
+project statuses."""
 
 from django_filters import CharFilter
 from pulpcore.plugin.viewsets import (
@@ -11,10 +12,12 @@ from rest_framework.parsers import FormParser, JSONParser
 from pulp_teamindex.app.distfiles import normalize_name
 from pulp_teamindex.app.models import (
     PackageFile,
+    ProjectStatus,
     Yank,
 )
 from pulp_teamindex.app.serializers.index import (
     PackageFileSerializer,
+    ProjectStatusContentSerializer,
     YankContentSerializer,
 )
 from pulp_teamindex.app.upload.multipart import PlainFilenameMultiPartParser
@@ -87,4 +90,32 @@ class YankViewSet(ReadOnlyContentViewSet):
             {"action": ["list", "retrieve"], "principal": "authenticated", "effect": "allow"},
         ],
         "queryset_scoping": {"function": "scope_queryset"},
+    }
+
+
+class ProjectStatusFilter(ContentFilter):
+    project = CharFilter(field_name="normalized_name", method="filter_project")
+
+    def filter_project(self, queryset, name, value):
+        return queryset.filter(normalized_name=normalize_name(value))
+
+    class Meta:
+        model = ProjectStatus
+        fields = {"normalized_name": ["exact", "in"], "status": ["exact", "in"]}
+
+
+class ProjectStatusViewSet(ReadOnlyContentViewSet):
+    """PEP 792 project statuses (filter with `repository_version` for an index's, `project`
+    for one project's); set and cleared through a repository's `set_project_status`."""
+
+    endpoint_name = "project_statuses"
+    queryset = ProjectStatus.objects.all()
+    serializer_class = ProjectStatusContentSerializer
+    filterset_class = ProjectStatusFilter
+
+    DEFAULT_ACCESS_POLICY = {
+        "statements": [
+            {"action": ["list", "retrieve"], "principal": "authenticated", "effect": "allow"},
+        ],
+        "queryset_scoping": {"function": "scope_queryset"},  # readable indexes' units
     }

@@ -1,5 +1,6 @@
 """REST viewsets for team indexes (repositories) and their versions, with the actions that
-make new versions: yank, unyank, remove, modify, rollback, promote, import."""
+make new versions: yank, unyank, remove, modify, rollback, promote, import, set a project's
+status."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from pulpcore.plugin.serializers import AsyncOperationResponseSerializer
@@ -31,6 +32,7 @@ from pulp_teamindex.app.serializers.actions import (
     ImportSerializer,
     IndexUploadSerializer,
     ModifyIndexSerializer,
+    ProjectStatusSerializer,
     PromoteSerializer,
     RollbackSerializer,
 )
@@ -77,6 +79,21 @@ class TeamIndexRepositoryViewSet(RepositoryViewSet, RolesMixin):
                 "principal": "authenticated",
                 "effect": "allow",
                 "condition": ["is_index_publisher"],
+            },
+            {  # PEP 792 statuses: the publisher, an owner or an admin (only the last two
+                # lift a quarantine: `ProjectStatusSerializer`)
+                "action": ["set_project_status"],
+                "principal": "authenticated",
+                "effect": "allow",
+                "condition": ["is_index_publisher"],
+            },
+            {
+                "action": ["set_project_status"],
+                "principal": "authenticated",
+                "effect": "allow",
+                "condition": [
+                    "has_model_or_domain_or_obj_perms:teamindex.change_teamindexrepository"
+                ],
             },
             {  # the audit (and folding, which changes nothing served): publisher and admins
                 "action": ["shadowed", "refusals", "uploads", "fold"],
@@ -140,6 +157,20 @@ class TeamIndexRepositoryViewSet(RepositoryViewSet, RolesMixin):
     @action(detail=True, methods=["post"], serializer_class=FileSelectionSerializer)
     def unyank(self, request, pk, **kwargs):
         return self._set_yanked(request, unyank=True)
+
+    @extend_schema(
+        description="Set a project's PEP 792 status: archived (no more uploads), deprecated, "
+        "quarantined (no uploads, no file served: the incident switch) or active (the default) "
+        "with an optional reason, as a new version. Lifting a quarantine needs an admin or an "
+        "owner of the index.",
+        summary="Set a project's status",
+        responses={202: AsyncOperationResponseSerializer},
+    )
+    @action(detail=True, methods=["post"], serializer_class=ProjectStatusSerializer)
+    def set_project_status(self, request, pk, **kwargs):
+        repository = self.get_object()
+        change = self._validated(ProjectStatusSerializer, request, repository)
+        return self._dispatch(request, tasks.set_project_status, repository, **change)
 
     @extend_schema(
         description="Remove files or a release: a new version without them.",

@@ -14,14 +14,35 @@ database, and a message is sent only once its upload is committed.
 import json
 
 MAX_NAMED_PROJECTS = 200
+MAX_NAMED_QUARANTINES = 20  # more in one version (rare): every page is forgotten instead
 
 
-def message(repository_pk, number, projects):
-    """The change feed payload for a new version (kept under PostgreSQL's 8000-byte limit)."""
+def message(repository_pk, number, projects, quarantines=()):
+    """The change feed payload for a new version (kept under PostgreSQL's 8000-byte limit).
+    `quarantines` names the projects whose quarantine it set or lifted (`quarantines_in`)."""
     names = sorted(projects) if projects is not None else None
     if names is not None and len(names) > MAX_NAMED_PROJECTS:
         names = None
-    return json.dumps({"r": str(repository_pk), "v": number, "p": names}, separators=(",", ":"))
+    data = {"r": str(repository_pk), "v": number, "p": names}
+    if quarantines:
+        many = len(quarantines) > MAX_NAMED_QUARANTINES
+        data["q"] = None if many else sorted(quarantines)
+    return json.dumps(data, separators=(",", ":"))
+
+
+def quarantines_in(payload):
+    """The projects whose quarantine a version message says changed ([] for any other
+    message), or None when it changed too many to name. Pages of pinned versions are kept for
+    as long as the version exists, but show the latest version's quarantines too
+    (`project_status.lookup.shown`), so these must go from every version's pages."""
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        return []
+    if not isinstance(data, dict) or "q" not in data or "j" in data:
+        return []
+    names = data["q"]
+    return [n for n in names if isinstance(n, str)] if isinstance(names, list) else None
 
 
 def journal_message(repository_pk, project, upload_pk):

@@ -1,0 +1,114 @@
+"""Which status a page, a file download or an upload of a project meets in a team index."""
+
+from django.db import connection
+from pulpcore.plugin.models import RepositoryContent
+
+from pulp_teamindex.app.exceptions import ProjectClosed
+from pulp_teamindex.app.models import ProjectStatus, members_of, packages_in
+from pulp_teamindex.app.project_status.markers import (
+    ACTIVE_MARKER,
+    NO_UPLOADS,
+    QUARANTINED,
+    Marker,
+    upload_refusal,
+)
+
+
+def marker_in(version, project):
+    """The status `version` gives `project` (normalized)."""
+    found = members_of(version, ProjectStatus).filter(normalized_name=project)
+    row = found.values_list("status", "reason").first()
+    return Marker(*row) if row else ACTIVE_MARKER
+
+
+def shown(version, project, latest):
+    """The status pages and files of `version` show for `project`: the version's own, except
+    that a view of history (`versions/<n>/`, a distribution pinned to a version or publication)
+    also meets a quarantine of the index's latest version. A quarantine is the incident switch:
+    it must stop the installers that pin an old version too, not only those of the latest."""
+    own = marker_in(version, project)
+    if latest or not own.offers_files:
+        return own
+    return quarantine_now(version.repository_id, project) or own
+
+
+def _latest_units(repository_pk):
+    """The units of the repository's latest version: memberships never closed (one indexed
+    filter, where `latest_version()` would cost a query of its own)."""
+    memberships = RepositoryContent.objects.filter(
+        repository_id=repository_pk, version_removed__isnull=True
+    )
+    return memberships.values("content_id")
+
+
+def quarantine_now(repository_pk, project):
+    """The quarantine of `project` in the repository's latest version, or None."""
+    found = ProjectStatus.objects.filter(
+        pk__in=_latest_units(repository_pk), normalized_name=project, status=QUARANTINED
+    )
+    row = found.values_list("status", "reason").first()
+    return Marker(*row) if row else None
+
+
+def holds_project(repository, project):
+    """Whether the index's latest version (with its journal) has files or a status of
+    `project`: only such a project can be given a status."""
+    latest = repository.latest_version()
+    if packages_in(latest, True, normalized_name=project).exists():
+        return True
+    return members_of(latest, ProjectStatus).filter(normalized_name=project).exists()
+
+
+# The upload path's lookup, in SQL like the others there (docs/architecture.md): by the
+# indexed name, then the unit's memberships.
+CLOSED = """
+    SELECT s.status, s.reason FROM teamindex_projectstatus s
+      JOIN core_repositorycontent m ON m.content_id = s.content_ptr_id
+     WHERE s.normalized_name = %s AND s.status = ANY(%s)
+       AND m.repository_id = %s AND m.version_removed_id IS NULL
+     LIMIT 1"""
+
+
+def refuse_closed(repository, project):
+    """Raise ProjectClosed when `project` takes no uploads in the index's latest version.
+
+    One lookup. A version that sets a status commits the status's membership before it
+    completes, so an upload checked after that sees it; one accepted earlier is an upload into
+    a project that was still open, and its fold is not refused (`rules`)."""
+    with connection.cursor() as cursor:
+        cursor.execute(CLOSED, [project, sorted(NO_UPLOADS), repository.pk])
+        row = cursor.fetchone()
+    if row:
+        raise ProjectClosed(upload_refusal(project, repository.name, Marker(*row)))
+
+
+def closed_markers(repository, projects):
+    """{project: the status closing it to uploads} for those of `projects` the latest version
+    closes (for a REST upload's early answer and an import's batches; `refuse_closed` decides
+    on the twine path)."""
+    found = ProjectStatus.objects.filter(
+        pk__in=_latest_units(repository.pk),
+        normalized_name__in=list(projects),
+        status__in=NO_UPLOADS,
+    )
+    rows = found.values_list("normalized_name", "status", "reason")
+    return {name: Marker(status, reason) for name, status, reason in rows}
+
+
+def quarantines_lifted(repository, base_version=None, added=(), removed=()):
+    """The projects quarantined in the latest version that would not be after a version made
+    from `base_version` (the latest when None), adding the units `added` and removing `removed`
+    ("*": all), as a rollback or a modify does."""
+    now = set(
+        ProjectStatus.objects.filter(
+            pk__in=_latest_units(repository.pk), status=QUARANTINED
+        ).values_list("normalized_name", flat=True)
+    )
+    if not now:
+        return set()
+    kept = members_of(base_version or repository.latest_version(), ProjectStatus)
+    kept = kept.none() if "*" in removed else kept.exclude(pk__in=list(removed))
+    after = dict(kept.values_list("normalized_name", "status"))
+    adding = ProjectStatus.objects.filter(pk__in=list(added))
+    after.update(adding.values_list("normalized_name", "status"))
+    return {name for name in now if after.get(name) != QUARANTINED}
