@@ -13,6 +13,7 @@ from pulp_glue.teamindex.context import (
     PulpTeamIndexPackageContext,
     PulpTeamIndexProjectStatusContext,
     PulpTeamIndexRepositoryContext,
+    PulpTeamIndexTrustedPublisherContext,
 )
 
 from .resources import distribution, repository
@@ -186,6 +187,75 @@ def repository_promote(
     """Copy files or a release from another index, keeping hashes and upload times."""
     body = {"source": _index(pulp_ctx, source).pulp_href, **_selection(filenames, project, version)}
     pulp_ctx.output_result(_index(pulp_ctx, index_name).act("promote", body))
+
+
+# ---- trusted publishers ----------------------------------------------------------------
+
+
+@teamindex.group(name="trusted-publisher")
+def trusted_publisher() -> None:
+    """Which CI identities (OIDC tokens) may publish to an index without a stored secret."""
+
+
+def _claims(values: t.Iterable[str]) -> dict[str, str]:
+    claims = {}
+    for value in values:
+        key, sep, required = value.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{value!r} is not CLAIM=VALUE.", param_hint="--claim")
+        claims[key] = required
+    return claims
+
+
+@trusted_publisher.command(name="create")
+@index_option
+@click.option("--name", required=True, help="What the policy is for.")
+@click.option("--issuer", required=True, help="The tokens' iss (an https URL).")
+@click.option(
+    "--claim",
+    "claims",
+    multiple=True,
+    required=True,
+    help="CLAIM=VALUE, repeatable; a VALUE ending in * matches as a prefix.",
+)
+@click.option("--audience", default="", help="The aud tokens must carry (default: the index's).")
+@pass_pulp_context
+def trusted_publisher_create(
+    pulp_ctx: PulpCLIContext, index_name: str, name: str, issuer: str, claims, audience: str
+) -> None:
+    """Let identity tokens of ISSUER whose claims match publish to the index."""
+    body = {
+        "name": name,
+        "repository": _index(pulp_ctx, index_name).pulp_href,
+        "issuer": issuer,
+        "claims": _claims(claims),
+        "audience": audience,
+    }
+    pulp_ctx.output_result(PulpTeamIndexTrustedPublisherContext(pulp_ctx).create(body=body))
+
+
+@trusted_publisher.command(name="list")
+@index_option
+@pass_pulp_context
+def trusted_publisher_list(pulp_ctx: PulpCLIContext, index_name: str) -> None:
+    """The index's trusted publisher policies."""
+    href = _index(pulp_ctx, index_name).pulp_href
+    pulp_ctx.output_result(PulpTeamIndexTrustedPublisherContext(pulp_ctx).of_index(href))
+
+
+@trusted_publisher.command(name="delete")
+@index_option
+@click.option("--name", required=True, help="The policy's name.")
+@pass_pulp_context
+def trusted_publisher_delete(pulp_ctx: PulpCLIContext, index_name: str, name: str) -> None:
+    """Remove a policy: tokens it matched can no longer be exchanged."""
+    policies = PulpTeamIndexTrustedPublisherContext(pulp_ctx)
+    href = _index(pulp_ctx, index_name).pulp_href
+    found = [p for p in policies.of_index(href) if p["name"] == name]
+    if not found:
+        raise click.ClickException(f"Index {index_name!r} has no trusted publisher {name!r}.")
+    policies.pulp_href = found[0]["pulp_href"]
+    policies.delete()
 
 
 teamindex.add_command(repository)

@@ -5,6 +5,7 @@ from pulp_glue.common.context import (
     PluginRequirement,
     PulpContentContext,
     PulpDistributionContext,
+    PulpEntityContext,
     PulpException,
     PulpRepositoryContext,
     PulpRepositoryVersionContext,
@@ -111,3 +112,18 @@ class PulpTeamIndexRepositoryContext(PulpRepositoryContext):
         """The index's upload history (see the REST action `uploads`)."""
         parameters = {self.HREF: self.pulp_href, **({"filename": filename} if filename else {})}
         return self.call("uploads", parameters=parameters)
+
+
+class PulpTeamIndexTrustedPublisherContext(PulpEntityContext):
+    """Trusted publisher policies: which CI identities may mint upload tokens for an index."""
+
+    ENTITY = "trusted publisher"
+    ENTITIES = "trusted publishers"
+    HREF = "teamindex_trusted_publisher_href"
+    ID_PREFIX = "teamindex_trusted_publishers"
+    NEEDS_PLUGINS = NEEDS
+
+    def of_index(self, repository_href):
+        """The policies of one index (the endpoint lists every index's)."""
+        listed = self.list(limit=10000, offset=0, parameters={})
+        return [policy for policy in listed if policy["repository"] == repository_href]

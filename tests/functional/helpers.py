@@ -3,6 +3,7 @@ pulp) run isolated from this machine's own package-tool configuration."""
 
 import contextlib
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -144,6 +145,14 @@ def run(cmd, env=None, **kw):
         timeout=300,
         **kw,
     )
+
+
+def pulp_cli(stack, *args, user=None):
+    """The real pulp CLI with the stack's config (as admin, or `user`); its JSON output."""
+    account = [f"--username={user.username}", f"--password={user.password}"] if user else []
+    result = run([BIN / "pulp", "--config", stack.state_dir / "cli.toml", *account, *args])
+    assert result.returncode == 0, result.stdout + result.stderr
+    return json.loads(result.stdout) if result.stdout.strip() else None
 
 
 def twine_upload(index, user, *files, extra=(), url=None):

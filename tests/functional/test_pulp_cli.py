@@ -1,31 +1,13 @@
 """The pulp CLI: the generic commands know team indexes, and `pulp teamindex` manages them."""
 
-import json
-import sys
 import uuid
-from pathlib import Path
 
 import requests
 from distgen import wheel as make_wheel
-from helpers import run, twine_upload
+from helpers import pulp_cli, twine_upload
 
 JSON = {"Accept": "application/vnd.pypi.simple.v1+json"}
 WHEELS = ["synth_p00000-1.0.0-py3-none-any.whl", "synth_p00000-1.1.0-py3-none-any.whl"]
-
-
-def pulp_cli(stack, *args, user=None):
-    account = [f"--username={user.username}", f"--password={user.password}"] if user else []
-    result = run(
-        [
-            Path(sys.executable).parent / "pulp",
-            "--config",
-            stack.state_dir / "cli.toml",
-            *account,
-            *args,
-        ]
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return json.loads(result.stdout) if result.stdout.strip() else None
 
 
 def test_generic_list_commands_show_team_indexes(pulp, index):

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 import requests
-from helpers import Client, make_index, sha256_of, twine_upload, uv
+from helpers import Client, make_index, pulp_cli, sha256_of, twine_upload, uv
 from oidc_issuer import REQUEST_TOKEN, Issuer, github_claims, gitlab_claims, kubernetes_claims
 from tcp_link import Link
 
@@ -341,3 +341,22 @@ def test_only_admins_see_and_set_policies(pulp, admin, index, publisher, github)
     )
     assert anonymous.status_code == 401
     assert admin.get(policy["pulp_href"]).status_code == 200
+
+
+def test_pulp_cli_manages_policies(pulp, index, gitlab):
+    name, repository = f"cli-{uuid.uuid4().hex[:6]}", index["name"]
+    made = pulp_cli(
+        pulp,
+        *("teamindex", "trusted-publisher", "create", "--repository", repository),
+        *("--name", name, "--issuer", gitlab.url, "--claim", "project_path=acme/app"),
+        *("--claim", "ref_path=refs/heads/*"),
+    )
+    assert made["claims"] == {"project_path": "acme/app", "ref_path": "refs/heads/*"}
+    listing = ("teamindex", "trusted-publisher", "list", "--repository", repository)
+    assert [p["name"] for p in pulp_cli(pulp, *listing)] == [name]
+    assert _minted(pulp, gitlab.token())
+    pulp_cli(
+        pulp, "teamindex", "trusted-publisher", "delete", "--repository", repository, "--name", name
+    )
+    assert pulp_cli(pulp, *listing) == []
+    assert "accepts issuer" in _refusal(_mint(pulp, gitlab.token()))
