@@ -290,10 +290,6 @@ def write_settings(stack):
                 # third of an upload's time. Production should keep connections too.
                 "CONN_MAX_AGE": 300,
                 "CONN_HEALTH_CHECKS": True,
-                # Parameters bound by PostgreSQL and statements prepared after five runs on a
-                # connection: the upload path's fixed statements are then planned once, not on
-                # every upload (docs/admin-guide.md, "Production").
-                "OPTIONS": {"server_side_binding": True, "prepare_threshold": 5},
             }
         },
         "CONTENT_ORIGIN": stack.content_origin,

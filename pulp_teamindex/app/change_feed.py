@@ -23,6 +23,7 @@ from functools import partial
 from django.conf import settings
 from django.db import connection, transaction
 
+from pulp_teamindex.app import rows
 from pulp_teamindex.app.simple.memory import freshness
 
 CHANNEL = "pulp_teamindex_changed"
@@ -34,6 +35,7 @@ RECONNECT_DELAY = 1.0
 LIVENESS_INTERVAL = 2.0
 KEEPALIVE = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 2}
 LISTENER = "pulp_teamindex change feed"  # the application_name of every listening connection
+LISTENERS = "SELECT pid FROM pg_stat_activity WHERE application_name = %s"
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +45,10 @@ def notify_changed(payload, confirm=False):
     rollback), or send it now in autocommit mode. A new version sends `freshness.message(...)`,
     a distribution change `unique_change()`. With `confirm`, the payload must be unique, and
     the caller's commit waits for the content apps to apply it."""
-    with connection.cursor() as cursor:
-        if confirm:
+    if confirm:
+        with connection.cursor() as cursor:
             cursor.execute(f"LISTEN {ACK_CHANNEL}")  # before the change can be acknowledged
-        cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, payload])
+    rows.fetch("SELECT pg_notify(%s, %s)", [CHANNEL, payload])
     if confirm:
         _confirm_on_commit(payload)
 
@@ -124,10 +126,7 @@ def _unconfirmed(payload):
     deadline = time.monotonic() + settings.TEAMINDEX_CHANGE_CONFIRM_TIMEOUT
     with connection.cursor() as cursor:
         try:
-            cursor.execute(
-                "SELECT pid FROM pg_stat_activity WHERE application_name = %s", [LISTENER]
-            )
-            waiting = {pid for (pid,) in cursor.fetchall()}
+            waiting = {pid for (pid,) in rows.fetch(LISTENERS, [LISTENER])}
             while waiting and (left := deadline - time.monotonic()) > 0:
                 for note in connection.connection.notifies(timeout=left, stop_after=1):
                     if note.channel == ACK_CHANNEL and note.payload == key:

@@ -19,7 +19,7 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Func
 from django.utils import timezone
 from pulpcore.plugin.constants import TASK_STATES
@@ -77,13 +77,12 @@ def _standing(repository, package):
     membership of its latest version never closed), and whether its filename was published
     here with other bytes. Three lookups by index, under the index's lock: no join whose plan
     depends on the index's size or on how fresh PostgreSQL's statistics are."""
-    with connection.cursor() as cursor:
-        cursor.execute(JOURNALED, [package.pk, repository.pk, package.filename])
-        journaled = cursor.fetchall()  # (sha256, pending with this very unit)
-        cursor.execute(NAMED, [package.filename])
-        named = dict(cursor.fetchall())
-        cursor.execute(HELD, [repository.pk, list(named)])
-        held = [(named[unit], current) for unit, current in cursor.fetchall()]
+    # (sha256, pending with this very unit)
+    journaled = rows.fetch(JOURNALED, [package.pk, repository.pk, package.filename])
+    named = dict(rows.fetch(NAMED, [package.filename]))
+    held = [
+        (named[unit], current) for unit, current in rows.fetch(HELD, [repository.pk, list(named)])
+    ]
     clash = any(sha256 != package.sha256 for sha256, _ in [*journaled, *held])
     served = any(pending for _, pending in journaled) or any(
         sha256 == package.sha256 and current for sha256, current in held

@@ -6,7 +6,7 @@ other and from pulpcore's (which use the one-argument form).
 
 import uuid
 
-from django.db import connection
+from pulp_teamindex.app import rows
 
 INDEX = 0x7465616D  # "team": accepting uploads into an index and checking its new versions
 BYTES = 0x62797465  # "byte": storing one content's artifact and unit
@@ -26,5 +26,4 @@ def hold_bytes(sha256):
 
 
 def _hold(kind, number):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [kind, number & 0x7FFFFFFF])
+    rows.fetch("SELECT pg_advisory_xact_lock(%s::int4, %s::int4)", [kind, number & 0x7FFFFFFF])

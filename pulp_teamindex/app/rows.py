@@ -1,53 +1,90 @@
-"""Reading and inserting single rows on the upload path without the ORM's query building.
+"""The upload path's SQL: fixed statements, prepared once per connection, and single rows read
+and inserted without the ORM's query building.
 
-Eight twine processes uploading at once keep both cores busy, and building a query or an
-INSERT with the ORM costs the API process three to five times the CPU PostgreSQL spends
-executing it (docs/architecture.md, "One transaction per upload"). The statements here are
-written once per model from Django's own field metadata, so they follow pulpcore's schema and
-its field conversions; only the query building is skipped. Models with save hooks that matter
-must not be inserted this way: `insert` runs no hooks and no signals, like `bulk_create`.
+Eight twine processes uploading at once keep both cores busy, so each statement of an upload
+counts twice: building it with the ORM costs the API process three to five times what
+PostgreSQL spends executing it, and PostgreSQL spends most of that planning it again. Here the
+statements are written once (per model, from Django's own field metadata, so they follow
+pulpcore's schema and field conversions) and run prepared: psycopg binds the parameters on the
+server and PostgreSQL plans each statement once per connection (docs/architecture.md, "One
+transaction per upload"). Django's own cursors keep binding on the client, which pulpcore's bulk
+statements need (a server-side statement takes at most 65,535 parameters).
+
+`insert` runs no save hooks and sends no signals, like `bulk_create`: models whose hooks matter
+must not be inserted this way.
 """
 
 from functools import cache
 
+import psycopg
 from django.db import connection
+
+PREPARE_AFTER = 1  # runs of a statement on a connection before psycopg prepares it
+
+
+def fetch(sql, params):
+    """The rows of `sql` (all of them; none for a statement that returns none), run prepared
+    in the current transaction of Django's connection."""
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:  # Django turns preparing off; it binds on the client
+        raw.prepare_threshold = PREPARE_AFTER  # so only cursors like this one ever prepare
+    with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        return cursor.fetchall() if cursor.description else []
 
 
 def first(model, where, params):
     """The first instance of `model` WHERE `where` (columns unqualified where unambiguous; the
     tables of a multi-table model are joined), or None."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"{_select(model)} WHERE {where} LIMIT 1", params)  # noqa: S608 (no input)
-        row = cursor.fetchone()
-    return row and model.from_db(connection.alias, None, row)
+    select, converters = _select(model)
+    rows = fetch(f"{select} WHERE {where} LIMIT 1", params)  # noqa: S608 (no input)
+    if not rows:
+        return None
+    values = list(rows[0])
+    for index, convert in converters:
+        values[index] = convert(values[index])
+    return model.from_db(connection.alias, None, values)
 
 
 def exists(model, where, params):
     """Whether a row of `model`'s own table matches `where`."""
-    with connection.cursor() as cursor:
-        cursor.execute(f'SELECT 1 FROM "{model._meta.db_table}" WHERE {where} LIMIT 1', params)  # noqa: S608
-        return cursor.fetchone() is not None
+    return bool(fetch(f'SELECT 1 FROM "{model._meta.db_table}" WHERE {where} LIMIT 1', params))  # noqa: S608
 
 
 @cache
 def _select(model):
-    """SELECT of `model`'s concrete fields, in the order `Model.from_db` takes, FROM its tables."""
-    fields = ", ".join(
-        f'"{field.model._meta.db_table}"."{field.column}"' for field in model._meta.concrete_fields
-    )
+    """SELECT of `model`'s concrete fields, in the order `Model.from_db` takes, FROM its tables;
+    and the conversions the ORM would apply to each value read (`from_db_value`)."""
     table, pk = model._meta.db_table, model._meta.pk.column
+    fields = model._meta.concrete_fields
+    columns = ", ".join(f'"{f.model._meta.db_table}"."{f.column}"' for f in fields)
     tables = f'"{table}"'
     for parent in model._meta.get_parent_list():  # every ancestor row shares the pk's value
         name = parent._meta.db_table
         tables += f' JOIN "{name}" ON "{name}"."{parent._meta.pk.column}" = "{table}"."{pk}"'
-    return f"SELECT {fields} FROM {tables}"  # noqa: S608 (names from the model)
+    converters = [(i, c) for i, f in enumerate(fields) if (c := _converter(f))]
+    return f"SELECT {columns} FROM {tables}", converters  # noqa: S608 (names from the model)
+
+
+def _converter(field):
+    col = field.get_col(field.model._meta.db_table)
+    steps = [*connection.ops.get_db_converters(col), *col.get_db_converters(connection)]
+    if not steps:
+        return None
+
+    def convert(value):
+        for step in steps:
+            value = step(value, col, connection)
+        return value
+
+    return convert
 
 
 def insert(obj):
     """INSERT `obj` (each table of a multi-table model, parents first) and mark it saved."""
-    with connection.cursor() as cursor:
-        for table in _tables(type(obj)):
-            cursor.execute(table.sql, [_value(obj, field) for field in table.fields])
+    for table in _tables(type(obj)):
+        fetch(table.sql, [_value(obj, field) for field in table.fields])
     obj._state.adding = False
     obj._state.db = connection.alias
     return obj

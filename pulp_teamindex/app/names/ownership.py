@@ -9,11 +9,10 @@ with one allowance: a file its owner published may be copied elsewhere (staging 
 import re
 from functools import partial
 
-from django.db import connection
 from pulpcore.plugin.models import Repository, RepositoryContent
 from pulpcore.plugin.util import get_domain_pk
 
-from pulp_teamindex.app import change_feed
+from pulp_teamindex.app import change_feed, rows
 from pulp_teamindex.app.domains import domain_kwargs, in_domain
 from pulp_teamindex.app.exceptions import NameTaken
 from pulp_teamindex.app.models import IndexUpload, Namespace, PackageFile, ProjectOwner
@@ -94,14 +93,10 @@ def _claim_free(repository, name):
     """Claim `name` for `repository` if no namespace covers it and nobody owns it: True when
     the name is the index's now (claimed now, or owned already)."""
     domain = get_domain_pk()
-    with connection.cursor() as cursor:
-        cursor.execute(RESERVED, [list(prefixes_of(name)), domain])
-        if cursor.fetchone():
-            return False
-        cursor.execute(CLAIM, [ProjectOwner._meta.pk.default(), name, repository.pk, domain])
-        if not cursor.fetchone():
-            cursor.execute(OWNER, [name, domain])
-            return cursor.fetchone() == (repository.pk,)
+    if rows.fetch(RESERVED, [list(prefixes_of(name)), domain]):
+        return False
+    if not rows.fetch(CLAIM, [ProjectOwner._meta.pk.default(), name, repository.pk, domain]):
+        return rows.fetch(OWNER, [name, domain]) == [(repository.pk,)]
     change_feed.name_claimed(name)
     return True
 

@@ -1,8 +1,8 @@
 """Which status a page, a file download or an upload of a project meets in a team index."""
 
-from django.db import connection
 from pulpcore.plugin.models import RepositoryContent
 
+from pulp_teamindex.app import rows
 from pulp_teamindex.app.exceptions import ProjectClosed
 from pulp_teamindex.app.models import ProjectStatus, members_of, packages_in
 from pulp_teamindex.app.project_status.markers import (
@@ -75,11 +75,8 @@ def refuse_closed(repository, project):
     One lookup. A version that sets a status commits the status's membership before it
     completes, so an upload checked after that sees it; one accepted earlier is an upload into
     a project that was still open, and its fold is not refused (`rules`)."""
-    with connection.cursor() as cursor:
-        cursor.execute(CLOSED, [project, sorted(NO_UPLOADS), repository.pk])
-        row = cursor.fetchone()
-    if row:
-        raise ProjectClosed(upload_refusal(project, repository.name, Marker(*row)))
+    if found := rows.fetch(CLOSED, [project, sorted(NO_UPLOADS), repository.pk]):
+        raise ProjectClosed(upload_refusal(project, repository.name, Marker(*found[0])))
 
 
 def closed_markers(repository, projects):

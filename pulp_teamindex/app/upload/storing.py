@@ -11,7 +11,7 @@ import logging
 from contextlib import contextmanager, suppress
 from dataclasses import asdict
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from pulpcore.plugin.models import Artifact, ContentArtifact
 from pulpcore.plugin.util import get_domain_pk
 
@@ -99,10 +99,8 @@ UNIT_OF = """
 
 
 def _first(sql, params):
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return row and row[0]
+    found = rows.fetch(sql, params)
+    return found[0][0] if found else None
 
 
 def create_unit(info):
