@@ -23,11 +23,23 @@ from pulp_teamindex.app.serializers.index import (
 from pulp_teamindex.app.upload.multipart import PlainFilenameMultiPartParser
 
 
-class PackageFileFilter(ContentFilter):
-    name = CharFilter(field_name="normalized_name", method="filter_name")
+def _by_project(queryset, name, value):
+    """A project however its name is spelled (PEP 503 normalization)."""
+    return queryset.filter(normalized_name=normalize_name(value))
 
-    def filter_name(self, queryset, name, value):
-        return queryset.filter(normalized_name=normalize_name(value))
+
+# Markers made through a repository's actions: readable wherever their index is (pulpcore's
+# queryset scoping), never written here.
+READ_ONLY_POLICY = {
+    "statements": [
+        {"action": ["list", "retrieve"], "principal": "authenticated", "effect": "allow"},
+    ],
+    "queryset_scoping": {"function": "scope_queryset"},
+}
+
+
+class PackageFileFilter(ContentFilter):
+    name = CharFilter(method=_by_project)
 
     class Meta:
         model = PackageFile
@@ -84,20 +96,11 @@ class YankViewSet(ReadOnlyContentViewSet):
     queryset = Yank.objects.all()
     serializer_class = YankContentSerializer
     filterset_fields = {"filename": ["exact", "in"]}
-
-    DEFAULT_ACCESS_POLICY = {
-        "statements": [
-            {"action": ["list", "retrieve"], "principal": "authenticated", "effect": "allow"},
-        ],
-        "queryset_scoping": {"function": "scope_queryset"},
-    }
+    DEFAULT_ACCESS_POLICY = READ_ONLY_POLICY
 
 
 class ProjectStatusFilter(ContentFilter):
-    project = CharFilter(field_name="normalized_name", method="filter_project")
-
-    def filter_project(self, queryset, name, value):
-        return queryset.filter(normalized_name=normalize_name(value))
+    project = CharFilter(method=_by_project)
 
     class Meta:
         model = ProjectStatus
@@ -112,10 +115,4 @@ class ProjectStatusViewSet(ReadOnlyContentViewSet):
     queryset = ProjectStatus.objects.all()
     serializer_class = ProjectStatusContentSerializer
     filterset_class = ProjectStatusFilter
-
-    DEFAULT_ACCESS_POLICY = {
-        "statements": [
-            {"action": ["list", "retrieve"], "principal": "authenticated", "effect": "allow"},
-        ],
-        "queryset_scoping": {"function": "scope_queryset"},  # readable indexes' units
-    }
+    DEFAULT_ACCESS_POLICY = READ_ONLY_POLICY
