@@ -5,11 +5,14 @@ page request needs no database query. Whatever changes that answer (a new reposi
 a distribution created, repointed or removed) sends a PostgreSQL NOTIFY on one channel; it is
 delivered when the change commits, and each content app clears its table when it hears it.
 
-Each content app then acknowledges the message (a NOTIFY on a second channel, from its listening
-connection), and a change sent with `confirm=True` waits, right after its commit and for at most
-TEAMINDEX_CHANGE_CONFIRM_TIMEOUT, until every listening content app has acknowledged it: the
-task that made a version finishes (and twine gets its 200) only once every content process will
-serve that version on its very next request.
+A change sent with `confirm=True` names a reply channel, one per database connection of the
+sender and listened to for the connection's lifetime; each content app acknowledges the message
+there (a NOTIFY from its listening connection), and the sender waits, right after its commit and
+for at most TEAMINDEX_CHANGE_CONFIRM_TIMEOUT, until every content app that was listening has
+acknowledged it: the task that made a version finishes (and twine gets its 200) only once every
+content process will serve that version on its very next request. The notification and the
+census of listeners are one statement, so a confirmed change costs a single round trip before
+its commit (docs/architecture.md, "One transaction per upload").
 """
 
 import asyncio
@@ -27,7 +30,8 @@ from pulp_teamindex.app import rows
 from pulp_teamindex.app.simple.memory import freshness
 
 CHANNEL = "pulp_teamindex_changed"
-ACK_CHANNEL = "pulp_teamindex_applied"
+REPLY_PREFIX = "pulp_teamindex_applied_"  # + the sender's backend pid: where acks go
+REPLY_SEPARATOR = "\t"  # between a confirmed message's reply channel and its payload
 FLUSH = "flush"  # who owns which name changed, or an upstream did: forget every page
 RECONNECT_DELAY = 1.0
 # A connection can die without a word (a dropped network path, a killed proxy): the listener
@@ -35,7 +39,10 @@ RECONNECT_DELAY = 1.0
 LIVENESS_INTERVAL = 2.0
 KEEPALIVE = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 2}
 LISTENER = "pulp_teamindex change feed"  # the application_name of every listening connection
-LISTENERS = "SELECT pid FROM pg_stat_activity WHERE application_name = %s"
+NOTIFY = "SELECT pg_notify(%s, %s)"
+NOTIFY_AND_LISTENERS = """
+    SELECT pg_notify(%s, %s),
+           ARRAY(SELECT pid FROM pg_stat_activity WHERE application_name = %s)"""
 
 log = logging.getLogger(__name__)
 
@@ -44,27 +51,49 @@ def notify_changed(payload, confirm=False):
     """Queue the notification in the current transaction (sent on commit, dropped on
     rollback), or send it now in autocommit mode. A new version sends `freshness.message(...)`,
     a distribution change `unique_change()`. With `confirm`, the payload must be unique, and
-    the caller's commit waits for the content apps to apply it."""
-    if confirm:
-        with connection.cursor() as cursor:
-            cursor.execute(f"LISTEN {ACK_CHANNEL}")  # before the change can be acknowledged
-    rows.fetch("SELECT pg_notify(%s, %s)", [CHANNEL, payload])
-    if confirm:
-        _confirm_on_commit(payload)
+    the caller's commit waits for the content apps listening now to apply it."""
+    if not confirm:
+        rows.fetch(NOTIFY, [CHANNEL, payload])
+        return
+    reply = _reply_channel()
+    message = f"{reply}{REPLY_SEPARATOR}{payload}"
+    ((_, listeners),) = rows.fetch(NOTIFY_AND_LISTENERS, [CHANNEL, message, LISTENER])
+    _confirm_on_commit(payload, reply, set(listeners))
+
+
+def _reply_channel():
+    """This connection's reply channel, listened to from its first confirmed change on. A
+    LISTEN takes effect when its transaction commits, so the connection counts as listening
+    only then (a rolled-back one listens again next time)."""
+    raw = connection.connection
+    if (channel := getattr(raw, "teamindex_reply_channel", None)) is not None:
+        return channel
+    channel = f"{REPLY_PREFIX}{raw.info.backend_pid}"
+    with connection.cursor() as cursor:
+        cursor.execute(f"LISTEN {channel}")
+    transaction.on_commit(partial(setattr, raw, "teamindex_reply_channel", channel))
+    return channel
+
+
+def split_reply(message):
+    """(reply channel or None, payload) of a message heard on CHANNEL."""
+    reply, separator, payload = message.partition(REPLY_SEPARATOR)
+    return (reply, payload) if separator else (None, message)
 
 
 _waits = threading.local()
 
 
-def _confirm_on_commit(payload):
+def _confirm_on_commit(payload, reply, listeners):
     """Wait for `payload` to be applied right after the commit (at once in autocommit mode, as
     pulpcore calls on_new_version). Several confirmed changes in one transaction wait once, for
     the last: each content app applies and acknowledges a transaction's messages in order."""
+    change = {"payload": payload, "reply": reply, "listeners": listeners}
     pending = getattr(_waits, "pending", None)
     if pending is not None and any(f is pending["wait"] for _s, f, _r in connection.run_on_commit):
-        pending["payload"] = payload
+        pending.update(change)
         return
-    pending = {"payload": payload}
+    pending = change
     pending["wait"] = partial(_await_applied, pending)
     _waits.pending = pending
     transaction.on_commit(pending["wait"])
@@ -112,7 +141,7 @@ def _await_applied(pending):
     timeout; a content app that stays silent is logged (it stops trusting memory once its feed
     fails)."""
     try:
-        waiting = _unconfirmed(pending["payload"])
+        waiting = _unconfirmed(pending["payload"], pending["reply"], pending["listeners"])
     except Exception:  # the change is committed: never fail it for want of a confirmation  # noqa: BLE001
         log.warning("could not wait for content apps to confirm a change", exc_info=True)
         return
@@ -120,19 +149,17 @@ def _await_applied(pending):
         log.warning("content apps %s did not confirm a change in time", sorted(waiting))
 
 
-def _unconfirmed(payload):
-    """The listening connections that did not acknowledge `payload` before the deadline."""
+def _unconfirmed(payload, reply, listeners):
+    """Those of the `listeners` (backend pids) that did not acknowledge `payload` on `reply`
+    before the deadline. An acknowledgement of an earlier change that came too late is read
+    and ignored here."""
     key = ack_key(payload)
     deadline = time.monotonic() + settings.TEAMINDEX_CHANGE_CONFIRM_TIMEOUT
-    with connection.cursor() as cursor:
-        try:
-            waiting = {pid for (pid,) in rows.fetch(LISTENERS, [LISTENER])}
-            while waiting and (left := deadline - time.monotonic()) > 0:
-                for note in connection.connection.notifies(timeout=left, stop_after=1):
-                    if note.channel == ACK_CHANNEL and note.payload == key:
-                        waiting.discard(note.pid)
-        finally:
-            cursor.execute(f"UNLISTEN {ACK_CHANNEL}")
+    waiting = set(listeners)
+    while waiting and (left := deadline - time.monotonic()) > 0:
+        for note in connection.connection.notifies(timeout=left, stop_after=1):
+            if note.channel == reply and note.payload == key:
+                waiting.discard(note.pid)
     return waiting
 
 
@@ -140,11 +167,12 @@ async def _follow(conn, on_change):
     """Apply what arrives, then acknowledge it; with nothing for a while, prove the connection
     alive by a round trip within the interval (or it counts as lost)."""
     notes = conn.notifies(timeout=LIVENESS_INTERVAL, stop_after=1)
-    applied = [note.payload async for note in notes]
-    for payload in applied:
+    applied = [split_reply(note.payload) async for note in notes]
+    for _, payload in applied:
         on_change(payload)
-    for payload in applied:
-        await conn.execute("SELECT pg_notify(%s, %s)", [ACK_CHANNEL, ack_key(payload)])
+    for reply, payload in applied:
+        if reply is not None:
+            await conn.execute(NOTIFY, [reply, ack_key(payload)])
     if not applied:
         await asyncio.wait_for(conn.execute("SELECT 1"), LIVENESS_INTERVAL)
 

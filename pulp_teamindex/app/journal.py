@@ -61,31 +61,35 @@ def filename_clash(repository, files):
     return None
 
 
-# The upload path's lookups, written in SQL: building each with the ORM costs its process
-# several times the CPU PostgreSQL spends answering it (docs/architecture.md).
-JOURNALED = """
-    SELECT sha256, content_id = %s AND folded_number IS NULL FROM teamindex_indexupload
-     WHERE repository_id = %s AND filename = %s"""
-NAMED = "SELECT content_ptr_id, sha256 FROM teamindex_packagefile WHERE filename = %s"
-HELD = """
-    SELECT content_id, version_removed_id IS NULL FROM core_repositorycontent
-     WHERE repository_id = %s AND content_id = ANY(%s)"""
+# The upload path's lookup, written in SQL: building it with the ORM costs its process several
+# times the CPU PostgreSQL spends answering it (docs/architecture.md). Rows: the index's journal
+# entries of the filename (journaled, sha256, pending with this very unit), then each unit of
+# that filename the index ever held (not journaled, sha256, still a member). Each part is an
+# index lookup by filename; OFFSET 0 keeps the membership lookup a nested one per unit, so no
+# plan depends on the index's size or on how fresh PostgreSQL's statistics are.
+STANDING = """
+    SELECT true, sha256, content_id = %s AND folded_number IS NULL
+      FROM teamindex_indexupload
+     WHERE repository_id = %s AND filename = %s
+    UNION ALL
+    SELECT false, p.sha256, m.version_removed_id IS NULL
+      FROM teamindex_packagefile p
+     CROSS JOIN LATERAL (
+           SELECT version_removed_id FROM core_repositorycontent
+            WHERE repository_id = %s AND content_id = p.content_ptr_id OFFSET 0) m
+     WHERE p.filename = %s"""
 
 
 def _standing(repository, package):
     """(served, clash): whether the index serves `package` now (pending in its journal, or a
     membership of its latest version never closed), and whether its filename was published
-    here with other bytes. Three lookups by index, under the index's lock: no join whose plan
-    depends on the index's size or on how fresh PostgreSQL's statistics are."""
-    # (sha256, pending with this very unit)
-    journaled = rows.fetch(JOURNALED, [package.pk, repository.pk, package.filename])
-    named = dict(rows.fetch(NAMED, [package.filename]))
-    held = [
-        (named[unit], current) for unit, current in rows.fetch(HELD, [repository.pk, list(named)])
-    ]
-    clash = any(sha256 != package.sha256 for sha256, _ in [*journaled, *held])
-    served = any(pending for _, pending in journaled) or any(
-        sha256 == package.sha256 and current for sha256, current in held
+    here with other bytes. One statement, under the index's lock."""
+    params = [package.pk, repository.pk, package.filename, repository.pk, package.filename]
+    found = rows.fetch(STANDING, params)
+    clash = any(sha256 != package.sha256 for _, sha256, _ in found)
+    served = any(
+        still if journaled else (sha256 == package.sha256 and still)
+        for journaled, sha256, still in found
     )
     return served, clash
 

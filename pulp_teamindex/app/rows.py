@@ -81,13 +81,25 @@ def _converter(field):
     return convert
 
 
-def insert(obj):
-    """INSERT `obj` (each table of a multi-table model, parents first) and mark it saved."""
-    for table in _tables(type(obj)):
-        fetch(table.sql, [_value(obj, field) for field in table.fields])
-    obj._state.adding = False
-    obj._state.db = connection.alias
-    return obj
+def insert(*objs):
+    """INSERT `objs` (each table of a multi-table model, parents first) in one statement, in
+    the order given, and mark them saved. Foreign keys are checked at the statement's end, so
+    an object may refer to one inserted with it."""
+    tables = [(table, obj) for obj in objs for table in _tables(type(obj))]
+    params = [_value(obj, field) for table, obj in tables for field in table.fields]
+    fetch(_statement(tuple(table for table, _ in tables)), params)
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    return objs[-1]
+
+
+@cache
+def _statement(tables):
+    """One INSERT per table; several are chained as data-modifying CTEs of one statement."""
+    *first, last = [table.sql for table in tables]
+    chained = ", ".join(f"i{n} AS ({sql})" for n, sql in enumerate(first))
+    return f"WITH {chained} {last}" if first else last
 
 
 class _Table:

@@ -8,7 +8,6 @@ files under the exact name they were sent with, so such a name is refused with a
 import html
 
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
-from django.http.multipartparser import MultiPartParser as DjangoMultiPartParser
 from django.http.multipartparser import MultiPartParserError
 from pulpcore.plugin.files import PulpTemporaryUploadedFile
 from rest_framework.exceptions import APIException, ParseError
@@ -17,6 +16,7 @@ from rest_framework.parsers import DataAndFiles, MultiPartParser, get_encoding
 from pulp_teamindex.app.distfiles import check_bare_filename
 from pulp_teamindex.app.exceptions import InvalidDistribution
 from pulp_teamindex.app.upload.form import claimable_hashers
+from pulp_teamindex.app.upload.form_in_memory import InMemoryMultiPartParser
 from pulp_teamindex.app.upload.storage_check import is_out_of_space
 
 
@@ -54,7 +54,7 @@ class HashingUploadHandler(TemporaryFileUploadHandler):
         self.file.write(raw_data)
 
 
-class _PlainNameParser(DjangoMultiPartParser):
+class _PlainNameParser(InMemoryMultiPartParser):
     def sanitize_file_name(self, file_name):
         try:
             check_bare_filename(html.unescape(file_name))

@@ -43,9 +43,13 @@ def publish(repository, upload, info, uploader):
 def _publish_once(repository, upload, artifact, info, uploader):
     with transaction.atomic():
         locks.hold_bytes(artifact.sha256)
-        artifact, created = keep_artifact(artifact, upload)
+        domain = get_domain_pk()
+        known = [artifact.sha256, domain, info.filename, artifact.sha256, domain]
+        ((artifact_pk, unit_pk),) = rows.fetch(STORED, known)
+        artifact, created = _keep_bytes(artifact, upload, artifact_pk)
         try:
-            return journal.accept(repository, keep_unit(info, artifact), uploader)
+            unit = _keep_unit(info, artifact, created, unit_pk)
+            return journal.accept(repository, unit, uploader)
         except Refusal:
             if created:  # nobody else holds these bytes: the file goes with the rollback
                 with suppress(Exception):  # a store gone meanwhile keeps an unnamed object
@@ -54,19 +58,23 @@ def _publish_once(repository, upload, artifact, info, uploader):
 
 
 def store_artifact(upload, expected_digests=None):
-    """The artifact holding `upload`'s bytes, verified in storage (see `keep_artifact`)."""
+    """The artifact holding `upload`'s bytes, verified in storage (see `_keep_bytes`)."""
     artifact = Artifact.init_and_validate(upload, expected_digests=expected_digests)
     with transaction.atomic():
         locks.hold_bytes(artifact.sha256)
-        return keep_artifact(artifact, upload)[0]
+        found = _first(ARTIFACT_WITH, [artifact.sha256, get_domain_pk()])
+        artifact, created = _keep_bytes(artifact, upload, found)
+        if created:
+            rows.insert(artifact)
+        return artifact
 
 
-def keep_artifact(artifact, upload):
-    """(artifact, created): the stored artifact with `artifact`'s bytes, an existing one
-    (repaired if its stored file is damaged) or `artifact` itself, its file written and read
-    back before its row is inserted. Call it holding the bytes' lock."""
-    if pk := _first(ARTIFACT_WITH, [artifact.sha256, get_domain_pk()]):
-        found = Artifact.objects.get(pk=pk)
+def _keep_bytes(artifact, upload, found_pk):
+    """(artifact, created): the stored artifact `found_pk` (its file repaired if damaged), or
+    `artifact` with its file written and read back, its row not inserted yet. Call it holding
+    the bytes' lock."""
+    if found_pk:
+        found = Artifact.objects.get(pk=found_pk)
         with _storage_failures(found, found.file.name):
             _write_if_damaged(found, upload)
         found.touch()
@@ -76,26 +84,31 @@ def keep_artifact(artifact, upload):
         remove_damaged(artifact.file.storage, name, artifact.size, artifact.sha256)
         artifact.file.save(name, upload, save=False)  # storage moves or copies the upload
         _verify(artifact)
-    rows.insert(artifact)  # one INSERT: no savepoint, no save hooks (as bulk_create)
     return artifact, True
 
 
-def keep_unit(info, artifact):
-    """The unit of the file `info`, created with its link to `artifact` unless it exists.
-    Call it holding the bytes' lock."""
-    if pk := _first(UNIT_OF, [info.filename, info.sha256, get_domain_pk()]):
-        return PackageFile.objects.get(pk=pk)
-    unit = rows.insert(PackageFile(**asdict(info), **domain_kwargs(PackageFile)))
-    rows.insert(ContentArtifact(artifact=artifact, content=unit, relative_path=info.filename))
+def _keep_unit(info, artifact, new_artifact, found_pk):
+    """The unit of the file `info`: `found_pk`'s, or a new one linked to `artifact`. The rows
+    that are new (the artifact's too when `new_artifact`) go in one statement, with no
+    savepoint and no save hooks (as bulk_create). Call it holding the bytes' lock."""
+    new = [artifact] if new_artifact else []
+    if found_pk:
+        if new:  # new bytes of a known unit (one served on demand, say)
+            rows.insert(*new)
+        return PackageFile.objects.get(pk=found_pk)
+    unit = PackageFile(**asdict(info), **domain_kwargs(PackageFile))
+    link = ContentArtifact(artifact=artifact, content=unit, relative_path=info.filename)
+    rows.insert(*new, unit, link)
     return unit
 
 
-# Whether the bytes or the unit exist already, asked in SQL: the answer is almost always "no",
+# Whether the bytes and the unit exist already, asked in SQL: the answer is almost always "no",
 # and building these lookups with the ORM costs more CPU than PostgreSQL spends on them.
 ARTIFACT_WITH = "SELECT pulp_id FROM core_artifact WHERE sha256 = %s AND pulp_domain_id = %s"
-UNIT_OF = """
-    SELECT content_ptr_id FROM teamindex_packagefile
-     WHERE filename = %s AND sha256 = %s AND _pulp_domain_id = %s"""
+STORED = """
+    SELECT (SELECT pulp_id FROM core_artifact WHERE sha256 = %s AND pulp_domain_id = %s),
+           (SELECT content_ptr_id FROM teamindex_packagefile
+             WHERE filename = %s AND sha256 = %s AND _pulp_domain_id = %s)"""
 
 
 def _first(sql, params):
