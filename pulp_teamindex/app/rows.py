@@ -34,17 +34,22 @@ def fetch(sql, params):
         return cursor.fetchall() if cursor.description else []
 
 
-def first(model, where, params):
+def first(model, where, params, joined=None):
     """The first instance of `model` WHERE `where` (columns unqualified where unambiguous; the
-    tables of a multi-table model are joined), or None."""
-    select, converters = _select(model)
+    tables of a multi-table model are joined), or None. `joined` names a foreign key whose row
+    is read in the same statement and set on the instance (an inner join: no row without it)."""
+    select, converters, width = _select(model, joined)
     rows = fetch(f"{select} WHERE {where} LIMIT 1", params)  # noqa: S608 (no input)
     if not rows:
         return None
     values = list(rows[0])
     for index, convert in converters:
         values[index] = convert(values[index])
-    return model.from_db(connection.alias, None, values)
+    obj = model.from_db(connection.alias, None, values[:width])
+    if joined:
+        related = model._meta.get_field(joined).related_model
+        setattr(obj, joined, related.from_db(connection.alias, None, values[width:]))
+    return obj
 
 
 def exists(model, where, params):
@@ -53,18 +58,32 @@ def exists(model, where, params):
 
 
 @cache
-def _select(model):
-    """SELECT of `model`'s concrete fields, in the order `Model.from_db` takes, FROM its tables;
-    and the conversions the ORM would apply to each value read (`from_db_value`)."""
-    table, pk = model._meta.db_table, model._meta.pk.column
-    fields = model._meta.concrete_fields
+def _select(model, joined=None):
+    """SELECT of `model`'s concrete fields (then those of the `joined` foreign key's model), in
+    the order `Model.from_db` takes, FROM their tables; the conversions the ORM would apply to
+    each value read (`from_db_value`); and how many of the values are `model`'s."""
+    fields, tables = _fields_and_tables(model)
+    if joined:
+        key = model._meta.get_field(joined)
+        related_fields, related_tables = _fields_and_tables(key.related_model)
+        target = f'"{key.related_model._meta.db_table}"."{key.target_field.column}"'
+        tables += f' JOIN {related_tables} ON {target} = "{model._meta.db_table}"."{key.column}"'
+        fields = [*fields, *related_fields]
     columns = ", ".join(f'"{f.model._meta.db_table}"."{f.column}"' for f in fields)
+    converters = [(i, c) for i, f in enumerate(fields) if (c := _converter(f))]
+    width = len(model._meta.concrete_fields)
+    return f"SELECT {columns} FROM {tables}", converters, width  # noqa: S608 (names from models)
+
+
+def _fields_and_tables(model):
+    """`model`'s concrete fields, and its table joined with those of its ancestors (every
+    ancestor row shares the pk's value)."""
+    table, pk = model._meta.db_table, model._meta.pk.column
     tables = f'"{table}"'
-    for parent in model._meta.get_parent_list():  # every ancestor row shares the pk's value
+    for parent in model._meta.get_parent_list():
         name = parent._meta.db_table
         tables += f' JOIN "{name}" ON "{name}"."{parent._meta.pk.column}" = "{table}"."{pk}"'
-    converters = [(i, c) for i, f in enumerate(fields) if (c := _converter(f))]
-    return f"SELECT {columns} FROM {tables}", converters  # noqa: S608 (names from the model)
+    return list(model._meta.concrete_fields), tables
 
 
 def _converter(field):

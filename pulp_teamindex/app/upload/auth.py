@@ -69,12 +69,11 @@ class BasicOrTokenAuthentication(BasicAuthentication):
         return user, auth
 
     def _token(self, password):
-        token = rows.first(PublishToken, "digest = %s", [digest_of(password)])
+        token = rows.first(PublishToken, "digest = %s", [digest_of(password)], joined="user")
         if token is None:
             raise AuthenticationFailed("Invalid API token.")
         if reason := unusable_reason(token, timezone.now()):
             raise AuthenticationFailed(reason)
-        token.user = rows.first(get_user_model(), "id = %s", [token.user_id])
         if not token.user.is_active:
             raise AuthenticationFailed("The token's user is inactive.")
         now = timezone.now()
