@@ -36,7 +36,7 @@ from pulp_teamindex.app.simple import object_storage, read_tokens
 from pulp_teamindex.app.simple import pages as simple_pages
 from pulp_teamindex.app.simple.memory.freshness import (
     Freshness,
-    is_journal,
+    keeps_routes,
     new_owner,
     quarantines_in,
 )
@@ -394,13 +394,14 @@ async def _from_upstream_or_not(work):
 def _changed(payload):
     if change_feed.may_change_access(payload):
         _grants.clear()
+    claimed = new_owner(payload)
     if payload == change_feed.FLUSH:
         _pages.clear()
-    elif project := new_owner(payload):
-        _pages.drop_project(project)
+    elif claimed:
+        _pages.drop_project(claimed)
     _forget_quarantined(payload)
     _freshness.record(payload)
-    if not is_journal(payload):  # an upload into a journal leaves every index's version
+    if not keeps_routes(payload):
         _routes.clear()
     _in_flight.clear()  # later requests must not share a lookup that read the old state
 

@@ -5,6 +5,7 @@ from pulp_teamindex.app.simple.memory.freshness import (
     MAX_NAMED_QUARANTINES,
     Freshness,
     journal_message,
+    keeps_routes,
     message,
     owner_message,
     quarantines_in,
@@ -99,3 +100,12 @@ def test_quarantine_changes_are_named_for_every_version_of_the_index():
     f = Freshness()  # the extra key changes nothing else
     f.record(message("r1", 5, {"a"}, {"a"}))
     assert not f.valid("r1", "a", rendered_at=3, serving=5, tick=0)
+
+
+def test_only_changes_that_move_an_index_to_another_version_cost_the_routes():
+    assert keeps_routes(journal_message("r1", "a", "u1"))  # an upload into a journal
+    assert keeps_routes(owner_message("a"))  # the first release of a project claims its name
+    assert not keeps_routes(message("r1", 5, {"a"}))  # a new version
+    assert not keeps_routes("d:0f1e")  # a distribution created, edited or removed
+    assert not keeps_routes("a:0f1e")  # who may read changed
+    assert not keeps_routes("flush")

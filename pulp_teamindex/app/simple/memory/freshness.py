@@ -56,6 +56,13 @@ def is_journal(payload):
     return payload.startswith('{"j":')
 
 
+def keeps_routes(payload):
+    """Whether every index stays at the version it serves after the change `payload` reports:
+    an upload accepted into a journal, or a name gaining its owner (which the first release of
+    every new project does, so it must not cost each content app its routes)."""
+    return is_journal(payload) or new_owner(payload) is not None
+
+
 def owner_message(normalized_name):
     """The change feed payload when a project name gains an owner: pages of that project in
     every index must go (upstream copies of it may no longer be served)."""
