@@ -102,8 +102,8 @@ def _converter(field):
 
 def insert(*objs):
     """INSERT `objs` (each table of a multi-table model, parents first) in one statement, in
-    the order given, and mark them saved. Foreign keys are checked at the statement's end, so
-    an object may refer to one inserted with it."""
+    the order given, mark them saved and return the last. Foreign keys are checked at the
+    statement's end, so an object may refer to one inserted with it."""
     tables = [(table, obj) for obj in objs for table in _tables(type(obj))]
     params = [_value(obj, field) for table, obj in tables for field in table.fields]
     fetch(_statement(tuple(table for table, _ in tables)), params)
