@@ -5,13 +5,12 @@ what was acknowledged before the fault is still served after it."""
 import contextlib
 import os
 import signal
-import subprocess
 import time
 
 import pytest
 import requests
 from distgen import corpus, wheel
-from helpers import account, devstack, fold, legacy_post, make_index, running
+from helpers import account, devstack, fold, legacy_post, make_index, running, service_pids
 
 RECOVERY = 60  # seconds within which the stack must serve again on its own
 
@@ -29,18 +28,6 @@ def team(stack):
     created = make_index(account(stack, "admin"))
     created["publisher"] = account(stack, "publisher")
     return created
-
-
-def _service_pids(stack, service):
-    """Every process of the supervised service (the supervisor's descendants): a crash of the
-    service as a whole, as when its container dies."""
-    found, parents = [], [(stack.state_dir / f"{service}.pid").read_text().strip()]
-    while parents:
-        out = subprocess.run(["pgrep", "-P", parents.pop()], capture_output=True, text=True)
-        children = out.stdout.split()
-        found += [int(pid) for pid in children]
-        parents += children
-    return found
 
 
 def _upload(team, tmp_path, version, name="fault-proof"):
@@ -77,7 +64,7 @@ def test_a_killed_service_comes_back_and_nothing_acknowledged_is_lost(
 ):
     before, before_path = _upload(team, tmp_path, f"1.0.{len(service)}")
     assert before.status_code == 200, before.text
-    pids = _service_pids(stack, service)
+    pids = service_pids(stack, service)
     assert pids
     for pid in pids:
         with contextlib.suppress(ProcessLookupError):
@@ -90,7 +77,7 @@ def test_a_killed_service_comes_back_and_nothing_acknowledged_is_lost(
 def test_uploads_need_no_worker_and_are_folded_once_one_runs(stack, team, tmp_path):
     """An upload makes no task: with the workers frozen it is accepted and served, and the
     journal becomes a version once they run again, without anyone asking."""
-    workers = _service_pids(stack, "worker")
+    workers = service_pids(stack, "worker")
     for pid in workers:
         os.kill(pid, signal.SIGSTOP)
     try:
@@ -144,7 +131,7 @@ def test_a_worker_killed_mid_import_publishes_and_claims_nothing(stack, team):
     task = team["publisher"].post(repo + "import/", json={"path": str(source)}).json()["task"]
     _eventually(lambda: admin.get(task).json()["state"] == "running", seconds=30)
     time.sleep(1.5)  # into the batches
-    for pid in _service_pids(stack, "worker"):
+    for pid in service_pids(stack, "worker"):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
     assert admin.get(repo).json()["latest_version_href"] == before

@@ -99,6 +99,18 @@ def running(stack):
         devstack.destroy(stack)
 
 
+def service_pids(stack, service):
+    """Every process of the supervised service (the supervisor's descendants): a crash of the
+    service as a whole, as when its container dies."""
+    found, parents = [], [(stack.state_dir / f"{service}.pid").read_text().strip()]
+    while parents:
+        out = subprocess.run(["pgrep", "-P", parents.pop()], capture_output=True, text=True)
+        children = out.stdout.split()
+        found += [int(pid) for pid in children]
+        parents += children
+    return found
+
+
 def account(stack, username):
     """A REST client logged in as one of the accounts every stack creates."""
     return Client(stack, username, stack.secrets[f"{username}_password"])

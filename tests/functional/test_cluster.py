@@ -4,10 +4,10 @@ other serves on its very next request, on every path; files live in the store, n
 a node, the database or the store failing for a while loses nothing acknowledged and heals
 without anyone stepping in."""
 
+import contextlib
 import hashlib
 import os
 import signal
-import subprocess
 import threading
 import time
 
@@ -25,6 +25,7 @@ from helpers import (
     legacy_post,
     make_index,
     pip,
+    service_pids,
     sha256_of,
     twine_upload,
     uv_install,
@@ -295,13 +296,11 @@ def _answers(url, headers=None):
 
 
 def _kill_service(node, service):
-    """SIGKILL the service's process (the supervisor's child), as a crash would."""
-    supervisor = int((node.state_dir / f"{service}.pid").read_text())
-    children = subprocess.run(
-        ["pgrep", "-P", str(supervisor)], capture_output=True, text=True, check=True
-    ).stdout.split()
-    for child in children:
-        os.kill(int(child), signal.SIGKILL)
+    """SIGKILL every process of the service (gunicorn's master and its workers), as a crash of
+    the node's service does: a worker left behind would hold the port the restart needs."""
+    for pid in service_pids(node, service):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def _store(cluster):
