@@ -55,13 +55,16 @@ TWINE = body(
 )
 
 
-def parse(parser_class, data, boundary=B):
+def parser(data, parser_class=InMemoryMultiPartParser, boundary=B):
     meta = {
         "CONTENT_TYPE": f"multipart/form-data; boundary={boundary}",
         "CONTENT_LENGTH": str(len(data)),
     }
-    handler = TemporaryFileUploadHandler()
-    post, files = parser_class(meta, io.BytesIO(data), [handler], "utf-8").parse()
+    return parser_class(meta, io.BytesIO(data), [TemporaryFileUploadHandler()], "utf-8")
+
+
+def parse(parser_class, data, boundary=B):
+    post, files = parser(data, parser_class, boundary).parse()
     seen = {
         name: [(f.name, f.content_type, f.charset, f.size, f.read()) for f in found]
         for name, found in files.lists()
@@ -122,11 +125,6 @@ OTHER = [
     body(*[field(f"f{i}", "v") for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)]),
     body(field("description", "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1))),
 ]
-
-
-def parser(data):
-    meta = {"CONTENT_TYPE": f"multipart/form-data; boundary={B}", "CONTENT_LENGTH": len(data)}
-    return InMemoryMultiPartParser(meta, io.BytesIO(data), [TemporaryFileUploadHandler()], "utf-8")
 
 
 @pytest.mark.parametrize("data", OTHER)
