@@ -49,6 +49,14 @@ TEAMINDEX_UPSTREAM_TTL = 300.0
 TEAMINDEX_OBJECT_CACHE_MAX_FILE = 4 * 1024 * 1024
 TEAMINDEX_OBJECT_CACHE_SIZE = 256 * 1024 * 1024
 
+# Hosts an import by URL (`import` with `url`, asked for by an index's publisher) may reach
+# besides public addresses. A host that is, or resolves to, a loopback, private, link-local,
+# multicast, reserved or unspecified address (IPv4 or IPv6, IPv4-mapped included) is refused
+# unless named here: host names ("pypi.corp.example"), addresses ("10.1.2.3", "::1") or
+# networks ("10.1.0.0/16"); any port of them. Applied after DNS, on every redirect and to every
+# file URL of the pages. An index's `upstream`, which only an admin sets, is not restricted.
+TEAMINDEX_IMPORT_ALLOWED_HOSTS = []
+
 # Trusted publishing (docs/publishing.md): CI exchanges a short-lived OIDC identity token for an
 # upload token at `/_/oidc/mint-token`. The audience CI asks its issuer for (policies may name
 # their own); the lifetime of a minted token (at most 15 minutes); the signature algorithms

@@ -39,6 +39,8 @@ def pulp(test_ca):
         **UPSTREAM_LIMITS,
     )
     stack.extra_settings["ALLOWED_IMPORT_PATHS"] = [str(stack.state_dir / "imports")]
+    # imports by URL reach loopback only there (test_import.py serves its sources on it)
+    stack.extra_settings["TEAMINDEX_IMPORT_ALLOWED_HOSTS"] = ["127.0.0.2"]
     try:
         devstack.start(stack)
         yield stack

@@ -8,7 +8,8 @@ deadline), a size cap (TEAMINDEX_UPSTREAM_MAX_PAGE_SIZE, TEAMINDEX_UPSTREAM_MAX_
 and at most TEAMINDEX_UPSTREAM_CONCURRENCY requests at once to one upstream host from one
 process. A misbehaving upstream thus costs its own requests a bounded wait and a 502 or 504.
 
-Tasks and API views, which have no event loop, call these through `asyncio.run`.
+Tasks and API views, which have no event loop, call these through `asyncio.run`. An import
+passes `connector` (import_connector.connector), which keeps its requests to allowed hosts.
 """
 
 import asyncio
@@ -41,9 +42,11 @@ def project_url(upstream, normalized_name):
     return upstream.rstrip("/") + "/" + normalized_name + "/"
 
 
-async def fetch_listing(upstream, normalized_name):
+async def fetch_listing(upstream, normalized_name, connector=None):
     """The valid files the upstream lists for a project ([] when it has no such project)."""
-    page = await _get_page(project_url(upstream, normalized_name), missing_ok=True)
+    page = await _get_page(
+        project_url(upstream, normalized_name), missing_ok=True, connector=connector
+    )
     if page is None:
         return []
     text, page_url, is_json = page
@@ -52,13 +55,13 @@ async def fetch_listing(upstream, normalized_name):
     return await asyncio.to_thread(parse, text, page_url, normalized_name)
 
 
-async def fetch_project_names(index_url):
+async def fetch_project_names(index_url, connector=None):
     """Every valid project name an index's root page lists."""
-    text, _page_url, is_json = await _get_page(index_url)
+    text, _page_url, is_json = await _get_page(index_url, connector=connector)
     return await asyncio.to_thread(parse_project_names, text, is_json)
 
 
-async def download(url, sha256, destination):
+async def download(url, sha256, destination, connector=None):
     """Fetch `url` into `destination`, refusing anything but the listed bytes."""
     limit = settings.TEAMINDEX_UPSTREAM_MAX_FILE_SIZE
     hasher = hashlib.sha256()
@@ -70,12 +73,12 @@ async def download(url, sha256, destination):
                 hasher.update(chunk)
                 await asyncio.to_thread(out.write, chunk)
 
-    await _bounded(url, settings.TEAMINDEX_UPSTREAM_FILE_TIMEOUT, save)
+    await _bounded(url, settings.TEAMINDEX_UPSTREAM_FILE_TIMEOUT, save, connector=connector)
     if hasher.hexdigest() != sha256:
         raise UpstreamError(f"{redact(url)} does not have the sha256 the upstream listed; refused")
 
 
-async def _get_page(url, missing_ok=False):
+async def _get_page(url, missing_ok=False, connector=None):
     """(text, its URL, is JSON) of the page at `url`; None for a 404 when `missing_ok`."""
 
     async def read(response):
@@ -94,12 +97,15 @@ async def _get_page(url, missing_ok=False):
         page_url = str(response.url) if response.history else url
         return text, page_url, "json" in response.content_type
 
-    return await _bounded(url, settings.TEAMINDEX_UPSTREAM_TIMEOUT, read, {"Accept": ACCEPT})
+    return await _bounded(
+        url, settings.TEAMINDEX_UPSTREAM_TIMEOUT, read, {"Accept": ACCEPT}, connector
+    )
 
 
-async def _bounded(url, deadline, read, headers=None):
+async def _bounded(url, deadline, read, headers=None, connector=None):
     """`await read(response)` for GET `url`, all of it (waiting for a slot included) within
-    `deadline` seconds; any failure is an UpstreamError that names the URL without secrets."""
+    `deadline` seconds; any failure is an UpstreamError that names the URL without secrets.
+    `connector`: makes the session's connector (None: aiohttp's own)."""
     stall = settings.TEAMINDEX_UPSTREAM_TIMEOUT
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=stall, sock_read=stall)
     headers = {**(headers or {}), "Accept-Encoding": "identity"}
@@ -108,6 +114,7 @@ async def _bounded(url, deadline, read, headers=None):
             asyncio.timeout(deadline),
             _slot(url),
             aiohttp.ClientSession(
+                connector=connector() if connector else None,
                 timeout=timeout,
                 auto_decompress=False,
                 trust_env=True,  # HTTP(S)_PROXY and NO_PROXY apply, as they did with requests

@@ -19,6 +19,7 @@ from pulp_teamindex.app.access import readers
 from pulp_teamindex.app.access.index_admin import administers
 from pulp_teamindex.app.distfiles import normalize_name
 from pulp_teamindex.app.models import PackageFile, TeamIndexRepository, packages_in
+from pulp_teamindex.app.names.import_hosts import HostNotAllowed, check_url
 from pulp_teamindex.app.names.ownership import refused_files
 from pulp_teamindex.app.project_status import lookup as project_statuses
 from pulp_teamindex.app.project_status import markers
@@ -197,7 +198,8 @@ def refuse_taken_names(repository, packages):
 
 class ImportSerializer(serializers.Serializer):
     """Where to import from: a server directory under ALLOWED_IMPORT_PATHS (every wheel and
-    sdist in it, recursively), or the URL of a simple index (pulp_python, devpi, ...)."""
+    sdist in it, recursively), or the URL of a simple index (pulp_python, devpi, ...). A URL
+    whose host an import may not reach (import_hosts) is a 400 here rather than a failed task."""
 
     path = serializers.CharField(required=False)
     url = serializers.URLField(required=False)
@@ -214,6 +216,10 @@ class ImportSerializer(serializers.Serializer):
     def validate_url(self, value):
         if not value.startswith(("http://", "https://")):
             raise serializers.ValidationError(_("Give the index's simple API URL."))
+        try:
+            check_url(value)
+        except HostNotAllowed as exc:
+            raise serializers.ValidationError(str(exc)) from None
         return value if value.endswith("/") else value + "/"
 
     def validate(self, data):

@@ -17,6 +17,7 @@ from pulp_teamindex.app.distfiles import normalize_name
 from pulp_teamindex.app.exceptions import UpstreamError
 from pulp_teamindex.app.models import PackageFile, TeamIndexRepository
 from pulp_teamindex.app.names import upstream
+from pulp_teamindex.app.names.import_connector import connector
 from pulp_teamindex.app.tasks.batch_store import BulkImport
 
 SUFFIXES = (".whl", ".tar.gz")
@@ -66,9 +67,11 @@ def import_directory(repository_pk, path):
 def import_index(repository_pk, url):
     """Copy every file a simple index lists (pulp_python, devpi, another team index): each is
     downloaded from the URL its page gives, checked against the sha256 it lists, and then
-    validated like an upload."""
+    validated like an upload. Every request, redirects included, reaches only the hosts
+    TEAMINDEX_IMPORT_ALLOWED_HOSTS lets an import reach (import_hosts): the publisher, not an
+    admin, chose this URL."""
     bulk = BulkImport(TeamIndexRepository.objects.get(pk=repository_pk))
-    names = asyncio.run(upstream.fetch_project_names(url))
+    names = asyncio.run(upstream.fetch_project_names(url, connector))
     with ProgressReport(
         message="Importing projects from an index", code="import.projects", total=len(names)
     ) as progress:
@@ -85,7 +88,7 @@ def _listings(url, names, bulk):
 
     def listing(name):
         try:
-            return asyncio.run(upstream.fetch_listing(url, normalize_name(name)))
+            return asyncio.run(upstream.fetch_listing(url, normalize_name(name), connector))
         except UpstreamError as exc:
             bulk.refuse(name, exc)
             return []
@@ -112,7 +115,7 @@ def _download(listed, bulk):
 def _fetch(item, target):
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        asyncio.run(upstream.download(item.url, item.sha256, target))
+        asyncio.run(upstream.download(item.url, item.sha256, target, connector))
     except UpstreamError as exc:
         return exc
     return None
