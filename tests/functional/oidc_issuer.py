@@ -7,7 +7,8 @@ through TEAMINDEX_OIDC_CA_BUNDLE, uv through SSL_CERT_FILE.
 `Issuer` serves, over HTTPS on 127.0.0.1, an OpenID discovery document, its JWKS, and GitHub
 Actions' token request endpoint (what ACTIONS_ID_TOKEN_REQUEST_URL points to in a job). It
 signs tokens with its own RSA key, can rotate that key, and can sign tokens that are wrong in
-one way for the negative tests.
+one way for the negative tests. It counts the requests for its documents, and can play an
+issuer that sends one of them (status line and headers included) one byte at a time.
 """
 
 import datetime
@@ -40,6 +41,8 @@ def _name(common_name):
 
 
 class TestCA:
+    __test__ = False  # a fixture's helper, not a test class
+
     def __init__(self, directory):
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -103,6 +106,8 @@ class Issuer:
         self.rotate()
         self.discovery_fetches = 0
         self.jwks_fetches = 0
+        self.dribble = None  # "discovery" or "jwks": that document comes one byte at a time
+        self.dribble_delay = 0.1  # seconds between two bytes
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.socket = ca.server_context().wrap_socket(self._server.socket, server_side=True)
         self.url = f"https://127.0.0.1:{self._server.server_port}{path.rstrip('/')}"
@@ -161,10 +166,11 @@ class Issuer:
                 base = urlsplit(issuer.url).path
                 if url.path == f"{base}/.well-known/openid-configuration":
                     issuer.discovery_fetches += 1
-                    return self._json({"issuer": issuer.url, "jwks_uri": f"{issuer.url}/jwks"})
+                    document = {"issuer": issuer.url, "jwks_uri": f"{issuer.url}/jwks"}
+                    return self._json(document, dribble=issuer.dribble == "discovery")
                 if url.path == f"{base}/jwks":
                     issuer.jwks_fetches += 1
-                    return self._json(issuer._jwks())
+                    return self._json(issuer._jwks(), dribble=issuer.dribble == "jwks")
                 if url.path == f"{base}/_actions/token":
                     return self._actions_token(parse_qs(url.query))
                 self.send_error(404)
@@ -175,13 +181,30 @@ class Issuer:
                 audience = query.get("audience", ["pulp-teamindex"])[0]
                 return self._json({"value": issuer.token(audience=audience)})
 
-            def _json(self, document):
+            def _json(self, document, dribble=False):
                 body = json.dumps(document).encode()
+                if dribble:
+                    return self._dribble(body)
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+
+            def _dribble(self, body):
+                """The whole answer, a byte at a time, until it is sent or the client gives up:
+                each byte arrives well within any read timeout, the answer never in time."""
+                self.close_connection = True
+                head = (
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    f"Content-Length: {len(body)}\r\n\r\n"
+                ).encode()
+                try:
+                    for byte in head + body:
+                        self.wfile.write(bytes([byte]))
+                        time.sleep(issuer.dribble_delay)
+                except OSError:  # the client hung up (ssl.SSLError is an OSError too)
+                    pass
 
             def log_message(self, *args):
                 pass

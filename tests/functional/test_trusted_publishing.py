@@ -6,12 +6,13 @@ import base64
 import json
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from types import SimpleNamespace
 
 import pytest
 import requests
-from helpers import Client, make_index, pulp_cli, sha256_of, twine_upload, uv
+from helpers import OIDC_LIMITS, Client, make_index, pulp_cli, sha256_of, twine_upload, uv
 from oidc_issuer import REQUEST_TOKEN, Issuer, github_claims, gitlab_claims, kubernetes_claims
 from tcp_link import Link
 
@@ -293,12 +294,103 @@ def test_an_issuer_that_is_down_fails_fast_with_retry_after(pulp, admin, index, 
     assert int(response.headers["Retry-After"]) >= 1
 
 
-def test_malformed_requests_get_400(pulp):
-    assert _refusal(requests.post(f"{pulp.api_url}/_/oidc/mint-token", data=b"{", timeout=30), 400)
+def test_malformed_requests_get_400_and_a_large_body_413(pulp):
+    url = f"{pulp.api_url}/_/oidc/mint-token"
+    assert _refusal(requests.post(url, data=b"{", timeout=30), 400)
     assert _refusal(_mint(pulp, 12345), 400)
-    assert _refusal(_mint(pulp, "x" * 20000), 400)
-    get = requests.get(f"{pulp.api_url}/_/oidc/mint-token", timeout=30)
+    assert "at most 16384 characters" in _refusal(_mint(pulp, "x" * 20000), 400)
+    too_large = requests.post(url, data=b" " * (64 * 1024 + 1), timeout=30)
+    assert "over 65536 bytes" in _refusal(too_large, 413)
+    get = requests.get(url, timeout=30)
     assert get.status_code == 405
+
+
+DEADLINE = OIDC_LIMITS["TEAMINDEX_OIDC_FETCH_TIMEOUT"]  # 3 s on the test stack
+PROMPT = 2.5  # an answer that waited for no slow fetch (an exchange waits 1 s at most)
+
+
+def _timed(call, *args):
+    started = time.monotonic()
+    response = call(*args)
+    return response, time.monotonic() - started
+
+
+@pytest.mark.parametrize("document", ["discovery", "jwks"])
+def test_an_issuer_that_dribbles_its_keys_holds_no_api_worker(
+    pulp, admin, index, other_index, test_ca, gitlab, document
+):
+    """The attack of issue #23: anonymous exchanges with made-up key ids, for an issuer that
+    sends its keys one byte at a time. Both API workers answer everyone within the deadline."""
+    slow = Issuer(test_ca, github_claims(), path=f"/dribbling-{document}")
+    slow.dribble = document  # 0.1 s a byte: the document would take a minute
+    try:
+        _policy(admin, index, slow, GITHUB_POLICY)
+        _policy(admin, other_index, gitlab, {"project_path": "acme/app"})
+        made_up = [slow.token(headers={"kid": f"made-up-{n}"}) for n in range(4)]
+        with ThreadPoolExecutor(8) as pool:
+            started = time.monotonic()
+            attacks = [pool.submit(_timed, _mint, pulp, token) for token in made_up]
+            time.sleep(0.3)  # the attack is under way
+            listing = pool.submit(_timed, admin.get, "repositories/")
+            exchange = pool.submit(_timed, _mint, pulp, gitlab.token())
+            answers = [attack.result() for attack in attacks]
+            wave = time.monotonic() - started
+            listed, listed_in = listing.result()
+            minted, minted_in = exchange.result()
+    finally:
+        slow.close()
+    for response, elapsed in answers:
+        assert elapsed < DEADLINE + 1.0
+        if response.status_code == 503:
+            assert response.json()["errors"][0]["code"] == "issuer-unavailable"
+            assert int(response.headers["Retry-After"]) >= 1
+        else:
+            assert "a key" in _refusal(response)
+    assert wave < DEADLINE + 1.0
+    assert listed.status_code == 200 and listed_in < PROMPT
+    assert minted.status_code == 200, minted.text
+    assert minted_in < PROMPT
+    fetches = slow.discovery_fetches if document == "discovery" else slow.jwks_fetches
+    assert fetches <= 2  # one fetch per API process, however many exchanges wanted the keys
+    print(
+        f"\n{document}: attacks {[round(e, 2) for _, e in answers]} s "
+        f"({[r.status_code for r, _ in answers]}), listing {listed_in:.2f} s, "
+        f"healthy exchange {minted_in:.2f} s, {fetches} fetches"
+    )
+
+
+def test_tokens_refused_without_their_signature_reach_no_issuer(pulp, admin, index, test_ca):
+    """Whatever needs no signature is checked first: expired, misdirected, foreign or replayed
+    tokens with made-up key ids make no request to the issuer."""
+    issuer = Issuer(test_ca, github_claims(), path="/counted")
+    try:
+        _policy(admin, index, issuer, GITHUB_POLICY)
+        now, kid = int(time.time()), {"kid": "made-up"}
+        refusals = {
+            "has expired": issuer.token(iat=now - 900, nbf=now - 900, exp=now - 300, headers=kid),
+            "(aud)": issuer.token(audience="pypi", headers=kid),
+            "not valid yet": issuer.token(nbf=now + 600, headers=kid),
+            "valid for more than a day": issuer.token(lifetime=7 * 24 * 3600, headers=kid),
+            "no trusted publisher matches": issuer.token(repository="evil/app", headers=kid),
+        }
+        for expected, token in refusals.items():
+            assert expected in _refusal(_mint(pulp, token))
+        assert issuer.discovery_fetches == issuer.jwks_fetches == 0
+        used = issuer.token()
+        assert _minted(pulp, used)
+        fetched = issuer.discovery_fetches  # the issuer was reachable all along
+        assert fetched >= 1
+        jti = _claims_of(used)["jti"]
+        replayed = _mint(pulp, issuer.token(jti=jti, headers=kid))
+        assert "exchanged already" in _refusal(replayed)
+        assert issuer.discovery_fetches == fetched
+    finally:
+        issuer.close()
+
+
+def _claims_of(token):
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
 
 
 def test_policies_are_validated(admin, index, github):

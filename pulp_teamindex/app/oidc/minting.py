@@ -37,18 +37,40 @@ def mint(identity_token):
         raise OidcRefusal(
             "invalid-publisher", f"No trusted publisher of this index accepts issuer {issuer!r}."
         )
-    claims = verify.verified_claims(identity_token, issuer, {audience_of(p) for p in policies})
-    matched = [p for p in policies if matches(p, claims)]
-    if not matched:
-        raise OidcRefusal(
-            "invalid-publisher",
-            "The token is valid, but no trusted publisher matches its identity "
-            f"({_identity(claims)}). An index admin can add a policy for it.",
-        )
+    audiences = {audience_of(p) for p in policies}
+    unsigned = verify.unsigned_claims(identity_token, issuer, audiences)
+    _matched(policies, unsigned)
+    _not_used_yet(issuer, unsigned)
+    claims = verify.verified_claims(identity_token, issuer, audiences)
+    matched = _matched(policies, claims)
     user = _publisher_account(matched)
     with transaction.atomic():
         _use_once(issuer, claims)
         return _issue(user, matched, claims)
+
+
+def _matched(policies, claims):
+    """The policies `claims` satisfy. Checked on the unsigned claims first, so that only a token
+    that would be accepted can make the index fetch its issuer's keys, then on the verified
+    ones (the same claims, now known to be the issuer's)."""
+    matched = [p for p in policies if matches(p, claims)]
+    if not matched:
+        raise OidcRefusal(
+            "invalid-publisher",
+            "The token is well formed and current, but no trusted publisher matches its identity "
+            f"({_identity(claims)}). An index admin can add a policy for it.",
+        )
+    return matched
+
+
+def _not_used_yet(issuer, claims):
+    """Refuse a replayed token before its signature is checked (and its keys maybe fetched);
+    _use_once still decides, atomically, when the token is exchanged."""
+    used = IdentityTokenUse.objects.filter(
+        issuer=issuer, jti=str(claims["jti"]), expires_at__gte=timezone.now()
+    )
+    if used.exists():
+        raise _replayed()
 
 
 def _publisher_account(matched):
@@ -79,10 +101,13 @@ def _use_once(issuer, claims):
                 issuer=issuer, jti=str(claims["jti"]), expires_at=expires
             )
     except IntegrityError:
-        raise OidcRefusal(
-            "invalid-token",
-            "This identity token was exchanged already; ask the issuer for a new one.",
-        ) from None
+        raise _replayed() from None
+
+
+def _replayed():
+    return OidcRefusal(
+        "invalid-token", "This identity token was exchanged already; ask the issuer for a new one."
+    )
 
 
 def _issue(user, matched, claims):

@@ -2,6 +2,8 @@
 
 The issuer is read from the unverified token only to choose which configured issuer's keys to
 check it with; a token from an issuer no policy names is refused before anything is fetched.
+Whatever needs no signature is checked before the issuer's keys are looked up: a token with a
+made-up key id sets off a key fetch only if it would be accepted, were its signature good.
 """
 
 import jwt
@@ -14,6 +16,8 @@ LEEWAY = 30  # seconds of clock difference tolerated between the issuer and this
 MAX_VALIDITY = 24 * 3600  # a token valid for longer is not a CI job's identity
 REQUIRED = ["iss", "aud", "exp", "iat", "jti"]
 MAX_TOKEN = 16 * 1024
+# What PyJWT checks by default with a signature, asked for explicitly without one.
+_CHECKED_UNSIGNED = ("verify_exp", "verify_nbf", "verify_iat", "verify_aud", "verify_iss")
 
 _REFUSALS = (  # most specific first: PyJWT's errors subclass each other
     (jwt_errors.ExpiredSignatureError, "The token has expired."),
@@ -47,19 +51,34 @@ def unverified_issuer(token):
     return issuer
 
 
+def unsigned_claims(token, issuer, audiences):
+    """The claims of `token` with all but its signature checked: algorithm, issuer, audience,
+    required claims, times and validity. An exchange checks them before it asks for the issuer's
+    keys, so that an expired or misdirected token with a made-up key id never sets off a fetch."""
+    _header(token)
+    return _decoded(token, None, None, issuer, audiences)
+
+
 def verified_claims(token, issuer, audiences):
     """The claims of `token`, checked against `issuer`'s keys and one of `audiences`."""
     header = _header(token)
+    _decoded(token, None, None, issuer, audiences)  # refused here, nothing is fetched
     key = keys.key_for(issuer, header.get("kid"))
+    return _decoded(token, key.key, header["alg"], issuer, audiences)
+
+
+def _decoded(token, key, alg, issuer, audiences):
+    """The checked claims; without a key, everything but the signature is checked."""
+    unsigned = {"verify_signature": False, **dict.fromkeys(_CHECKED_UNSIGNED, True)}
     try:
         claims = jwt.decode(
             token,
-            key.key,
-            algorithms=[header["alg"]],
+            key,
+            algorithms=[alg] if alg else None,
             audience=sorted(audiences),
             issuer=issuer,
             leeway=LEEWAY,
-            options={"require": REQUIRED},
+            options={"require": REQUIRED, **({} if key else unsigned)},
         )
     except jwt_errors.InvalidTokenError as exc:
         raise OidcRefusal("invalid-token", _explain(exc, audiences)) from exc
