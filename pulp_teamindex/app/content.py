@@ -7,9 +7,10 @@ handler unchanged.
 
 The hot path is the middleware `serve_from_memory`, placed in front of pulpcore's middlewares:
 for an index whose serving version and page are already in memory, and which is public or
-whose RBAC guard recently granted these exact credentials, it answers without a thread hop, an
-authentication pass or a database query. Everything else (first request, other guards, unknown
-credentials, cache miss, change feed down) takes the full path."""
+whose RBAC guard recently granted these exact credentials this index, it answers without a
+thread hop, an authentication pass or a database query. Everything else (first request, other
+guards, unknown credentials, cache miss, change feed down) takes the full path; concurrent
+first requests with the same credentials for one index take it once."""
 
 import asyncio
 import logging
@@ -21,7 +22,7 @@ from aiohttp import web
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.utils import timezone
-from pulpcore.plugin.content import Handler, app
+from pulpcore.plugin.content import Handler, PathNotResolved, app
 from pulpcore.plugin.util import set_domain
 
 from pulp_teamindex.app import change_feed
@@ -40,7 +41,7 @@ from pulp_teamindex.app.simple.memory.freshness import (
     new_owner,
     quarantines_in,
 )
-from pulp_teamindex.app.simple.memory.grants import GrantCache
+from pulp_teamindex.app.simple.memory.grants import GrantCache, SharedChecks
 from pulp_teamindex.app.simple.memory.page_cache import MISSING, Cached, PageCache
 from pulp_teamindex.app.simple.memory.routes import Route, RouteTable
 from pulp_teamindex.app.simple.negotiation import choose_content_type
@@ -52,6 +53,7 @@ _pages = PageCache()
 _routes = RouteTable()
 _freshness = Freshness()
 _grants = GrantCache()
+_checks = SharedChecks()
 _in_flight = {}  # what `_once` is computing now, by key
 _SIMPLE = SIMPLE_DIR.rstrip("/")
 _PACKAGES = PACKAGES_DIR.rstrip("/")
@@ -70,32 +72,55 @@ NOT_ACCEPTABLE = (
 
 @web.middleware
 async def serve_from_memory(request, handler):
-    if request.method == "GET" and (response := await _from_memory(request)) is not None:
+    target = _target(request) if request.method == "GET" else None
+    if target is not None and (response := await _from_memory(request, *target)) is not None:
         return response
+    authorization = request.headers.get("Authorization")
+    if target is None or not authorization:
+        return await _checked(request, handler)
+    base = target[1]["base"]
+    if (running := _checks.running(authorization, base)) is not None:
+        await asyncio.shield(running)  # the same credentials are being checked for this index
+        if (response := await _from_memory(request, *target)) is not None:
+            return response
+        return await _checked(request, handler)  # that check failed: never shared
+    with _checks.first(authorization, base):
+        return await _checked(request, handler)
+
+
+async def _checked(request, handler):
+    """The full path: pulpcore authenticates, then the guard decides."""
     request["grant_ticket"] = _grants.ticket()  # before pulpcore authenticates the request
     return await handler(request)
 
 
-async def _from_memory(request):
+def _target(request):
+    """("page" or "file", the path's match) for a page or file path of some index, else None."""
+    rel = _relative(request.path)
+    if page := _SIMPLE_PATH.match(rel):
+        return "page", page
+    if file := _FILE_PATH.match(rel):
+        return "file", file
+    return None
+
+
+async def _from_memory(request, kind, match):
     """The answer for a page or file of an index already resolved, when it is public or these
     credentials were recently granted reading it; else None."""
-    rel = _relative(request.path)
-    page = _SIMPLE_PATH.match(rel)
-    file = None if page else _FILE_PATH.match(rel)
-    route = _routes.get((page or file)["base"]) if page or file else None
+    route = _routes.get(match["base"])
     if route is None or (route.guarded and not _granted(request, route)):
         return None
     if route.domain is not None:
         set_domain(route.domain)  # a cache miss behind this runs in the index's domain
-    if page:
-        return await _respond(request, route, page["project"] or None)
-    return await _file_response(request, route, file["filename"])
+    if kind == "page":
+        return await _respond(request, route, match["project"] or None)
+    return await _file_response(request, route, match["filename"])
 
 
 def _granted(request, route):
     authorization = request.headers.get("Authorization")
     return bool(route.rbac_guard and authorization) and _grants.allows(
-        authorization, route.rbac_guard
+        authorization, route.rbac_guard, route.repository_pk
     )
 
 
@@ -124,10 +149,13 @@ async def pypi_alias(request):
 async def _serve(request, others):
     path = request.match_info["path"]
     ticket = _routes.ticket()
-    distribution, route, rest = await _looked_up(request, path)
+    try:
+        distribution, route, rest = await _looked_up(request, path)
+    except PathNotResolved:
+        raise _no_index_here(request) from None
     if not isinstance(distribution, TeamIndexDistribution):
         if others is None:
-            raise web.HTTPNotFound(text="No team index is served at this path.\n")
+            raise _no_index_here(request)
         return await others(request)
     parts = rest.split("/")
     kind = parts[0]
@@ -144,15 +172,14 @@ async def _serve(request, others):
 
 
 async def _permit(request, distribution, route):
-    """pulpcore's content guard check, with answers a client can act on: 401 and a Basic
-    challenge (pip's and uv's keyring support answer only that) when credentials are missing or
-    wrong, 403 when a known user may not read. Granted credentials are remembered."""
+    """pulpcore's content guard check, with answers a client can act on (`_no_index_here`).
+    Granted credentials are remembered for this index."""
     authorization = request.headers.get("Authorization")
     lifetime = None
     if route is not None and (secret := read_tokens.token_in(authorization)):
         token, why = await sync_to_async(read_tokens.read_token)(secret, route.repository_pk)
         if token is None:
-            raise web.HTTPUnauthorized(text=f"{why}\n", headers=_challenge(distribution))
+            raise web.HTTPUnauthorized(text=f"{why}\n", headers=_challenge(request))
         request["drf_request"].user = request["user"] = token.user
         if token.expires_at is not None:
             lifetime = (token.expires_at - timezone.now()).total_seconds()
@@ -161,29 +188,43 @@ async def _permit(request, distribution, route):
     except web.HTTPForbidden as exc:
         raise _refusal(request, distribution, route) or exc from None
     if guarded and route is not None and route.rbac_guard and authorization:
-        _grants.grant(authorization, route.rbac_guard, request["grant_ticket"], lifetime)
+        ticket = request["grant_ticket"]
+        _grants.grant(authorization, route.rbac_guard, route.repository_pk, ticket, lifetime)
 
 
 def _refusal(request, distribution, route):
     if route is None or not route.rbac_guard:
         return None  # another kind of guard: pulpcore's own answer
+    return _no_index_here(request)
+
+
+# A private index and a missing one get the same answers, so that a caller who may not read an
+# index cannot learn that it exists: 401 with a challenge (pip's and uv's keyrings answer only
+# that) without accepted credentials, 404 with them.
+NO_INDEX = (
+    "No index that you may read is served here: it does not exist, or it is private and your "
+    "account has no role to read it (ask its admins for the downloader role on its content "
+    "guard).\n"
+)
+NO_CREDENTIALS = "This index is private or does not exist: send credentials (a user name and "
+WRONG_CREDENTIALS = read_tokens.NOT_ACCEPTED + "\n"
+
+
+def _no_index_here(request):
     user = request.get("user")
     if user is not None and user.is_authenticated:
-        return web.HTTPForbidden(
-            text=f"User {user.get_username()!r} may not read index {distribution.base_path!r}; "
-            "ask its admins for the downloader role on its content guard.\n"
-        )
+        return web.HTTPNotFound(text=NO_INDEX)
     wrong = "Authorization" in request.headers
-    return web.HTTPUnauthorized(
-        text="The user name, password or token was not accepted.\n"
-        if wrong
-        else "This index is private: send credentials (a user name and password or token).\n",
-        headers=_challenge(distribution),
-    )
+    text = WRONG_CREDENTIALS if wrong else NO_CREDENTIALS + "password or token).\n"
+    return web.HTTPUnauthorized(text=text, headers=_challenge(request))
 
 
-def _challenge(distribution):
-    return {"WWW-Authenticate": f'Basic realm="{distribution.base_path}"'}
+def _challenge(request):
+    """Named after the index as the URL spells it, whether or not it exists (keyrings key
+    credentials by URL, not by realm)."""
+    target = _target(request)
+    realm = target[1]["base"] if target else "pulp_teamindex"
+    return {"WWW-Authenticate": f'Basic realm="{realm}"'}
 
 
 async def _looked_up(request, path):

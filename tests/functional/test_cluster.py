@@ -188,6 +188,50 @@ def test_a_private_index_is_sealed_on_every_node(nodes, team, tmp_path):
         assert fetch(url, path.name, auth=reader).content == path.read_bytes()
 
 
+def test_a_read_token_opens_only_its_index_behind_a_shared_guard_on_every_node(
+    nodes, team, tmp_path
+):
+    """Two indexes behind one guard, a read token scoped to the first: used there on both
+    nodes (so that each remembers the grant), it still reads nothing of the second, from a
+    page or from the store; revoked, it reads nothing anywhere."""
+    admin, publisher = account(nodes[0], "admin"), account(nodes[0], "publisher")
+    other = make_index(admin)
+    try:
+        guard = guard_index(admin, team, readers=["publisher"])
+        admin.ok(
+            admin.patch(
+                other["distribution"]["pulp_href"], json={"content_guard": guard["pulp_href"]}
+            )
+        )
+        mine, theirs = (
+            wheel(tmp_path, "scoped-mine", "1.0"),
+            wheel(tmp_path, "scoped-theirs", "1.0"),
+        )
+        assert publish(team, nodes[0], nodes, mine).status_code == 200
+        assert publish(other, nodes[1], nodes, theirs).status_code == 200
+        body = {"name": "ci", "scope": "read", "repositories": [team["repository"]["pulp_href"]]}
+        made = publisher.post("teamindex/tokens/", json=body)
+        assert made.status_code == 201, made.text
+        token = ("__token__", made.json()["token"])
+        for _ in range(2):
+            for node in nodes:
+                url = index_url(team, node, nodes)
+                assert listed(url, "scoped-mine", auth=token) == [mine.name]
+                assert fetch(url, mine.name, auth=token).content == mine.read_bytes()
+                elsewhere = index_url(other, node, nodes)
+                assert (
+                    requests.get(elsewhere + "scoped-theirs/", auth=token, timeout=30).status_code
+                    == 401
+                )
+                refused = fetch(elsewhere, theirs.name, auth=token)
+                assert refused.status_code == 401 and theirs.read_bytes() not in refused.content
+        assert publisher.post(made.json()["pulp_href"] + "revoke/").status_code == 200
+        for node in nodes:
+            assert fetch(index_url(team, node, nodes), mine.name, auth=token).status_code == 401
+    finally:
+        admin.ok(admin.delete(other["repository"]["pulp_href"]))
+
+
 def test_upstream_files_fetched_by_one_node_are_served_by_the_other(nodes, upstream):
     admin = account(nodes[0], "admin")
     team = make_index(admin, upstream=upstream["url"])
@@ -321,8 +365,12 @@ def _stored_keys(cluster):
 @pytest.fixture(scope="module")
 def redirecting():
     """One node with pulpcore's default for object storage (redirects), keeping files up to
-    64 KiB in memory."""
-    limits = {"TEAMINDEX_MAX_UPLOAD_SIZE": MAX_UPLOAD, "TEAMINDEX_OBJECT_CACHE_MAX_FILE": KEPT}
+    64 KiB in memory; signed URLs live URL_LIFETIME seconds."""
+    limits = {
+        "TEAMINDEX_MAX_UPLOAD_SIZE": MAX_UPLOAD,
+        "TEAMINDEX_OBJECT_CACHE_MAX_FILE": KEPT,
+        "TEAMINDEX_OBJECT_URL_LIFETIME": URL_LIFETIME,
+    }
     built = devcluster.throwaway("redirect", nodes=1, **limits)
     try:
         devcluster.start(built)
@@ -332,6 +380,7 @@ def redirecting():
 
 
 KEPT = 64 * 1024
+URL_LIFETIME = 17  # not the store's own expiry (querystring_expire: 300)
 
 
 def test_large_files_redirect_to_signed_store_urls_small_ones_come_from_memory(
@@ -349,6 +398,7 @@ def test_large_files_redirect_to_signed_store_urls_small_ones_come_from_memory(
     assert answer.status_code == 302
     assert answer.headers["Location"].startswith(redirecting.store_url)
     assert "Signature=" in answer.headers["Location"]  # a signed, expiring URL
+    assert f"X-Amz-Expires={URL_LIFETIME}&" in answer.headers["Location"]  # soon
     assert answer.headers["Cache-Control"] == "no-store"
     kept = fetch(url, small.name, allow_redirects=False)
     assert kept.status_code == 200 and kept.content == small.read_bytes()

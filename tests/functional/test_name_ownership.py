@@ -4,7 +4,7 @@ namespace grant or by first publication."""
 import uuid
 
 from distgen import wheel
-from helpers import legacy_post, make_index, twine_upload
+from helpers import guard_index, legacy_post, make_index, twine_upload
 
 WHEEL = "synth_p00002-1.0.0-py3-none-any.whl"
 
@@ -114,3 +114,31 @@ def test_modify_claims_names_like_an_upload(admin, publisher, corpus, index, tmp
         assert other["name"] in taken.text
     finally:
         admin.ok(admin.delete(other["repository"]["pulp_href"]))
+
+
+def test_a_refusal_names_a_private_owner_to_nobody(admin, publisher, index, tmp_path):
+    """Another team's publisher learns that the name is taken (it cannot be published), but
+    not which private index owns it, by an upload or by a REST upload."""
+    private = make_index(admin)
+    guard = guard_index(admin, private, [publisher.username])
+    name = f"secret-{uuid.uuid4().hex[:8]}"
+    try:
+        assert (
+            _upload(private, publisher, tmp_path, wheel(tmp_path, name, "1.0").name).status_code
+            == 200
+        )
+        later = wheel(tmp_path, name, "2.0")
+        refused = _upload(index, publisher, tmp_path, later.name)
+        rest = publisher.post(
+            "content/teamindex/packages/",
+            data={"repository": index["repository"]["pulp_href"]},
+            files={"file": (later.name, later.read_bytes())},
+        )
+        for answer in (refused, rest):
+            assert answer.status_code == 409, answer.text
+            assert f"Project '{name}' belongs to another index" in answer.text
+            assert private["name"] not in answer.text
+            assert private["distribution"]["base_path"] not in answer.text
+    finally:
+        admin.ok(admin.delete(private["repository"]["pulp_href"]))
+        admin.delete(guard["pulp_href"])

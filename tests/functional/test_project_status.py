@@ -278,6 +278,63 @@ def test_imports_and_promotions_bring_no_new_file_into_a_closed_project(pulp, wo
         world.admin.ok(world.admin.delete(staging["repository"]["pulp_href"]))
 
 
+def test_a_quarantine_follows_the_bytes_into_every_index(world):
+    """A quarantine is the deployment's incident switch: the copies promoted into another index
+    before it stop being served there too (latest and pinned views), and no promote, modify or
+    upload carries the project's files into any index while it holds."""
+    name = f"st-{uuid.uuid4().hex[:8]}"
+    staging = make_index(world.admin, publisher=world.pub.username)
+    repo = world.a["repository"]["pulp_href"]
+    try:
+        first = _publish(world, staging, world.pub, name, "1.0")
+        second = _publish(world, staging, world.pub, name, "2.0")
+        source = {"source": staging["repository"]["pulp_href"], "project": name}
+        world.pub.ok(world.pub.post(repo + "promote/", json={**source, "version": "1.0"}))
+        copied = SimpleNamespace(name=name, wheel=first)
+        pinned = f"versions/{_latest_number(world)}/"
+        assert requests.get(_file_url(world, copied), timeout=30).status_code == 200
+
+        body = {"project": name, "status": "quarantined", "reason": "stolen token"}
+        staging_repo = staging["repository"]["pulp_href"]
+        world.pub.ok(world.pub.post(staging_repo + "set_project_status/", json=body))
+        for prefix in ("", pinned):  # A never set a status, yet shows and serves none
+            _shows(world, copied, "quarantined", "stolen token", files=0, prefix=prefix)
+            withheld = requests.get(_file_url(world, copied, prefix), timeout=30)
+            assert withheld.status_code == 403, prefix
+            assert "quarantined in another index" in withheld.text
+            assert staging["name"] not in withheld.text
+            assert not withheld.content.startswith(b"PK")
+            metadata = requests.get(_file_url(world, copied, prefix) + ".metadata", timeout=30)
+            assert metadata.status_code == 403
+
+        promote = world.pub.wait(
+            world.pub.post(repo + "promote/", json={**source, "version": "2.0"})
+        )
+        assert promote["state"] == "failed"
+        assert "quarantined in another index" in promote["error"]["description"]
+        (unit,) = world.admin.get(
+            "content/teamindex/packages/", params={"filename": second.name}
+        ).json()["results"]
+        modify = world.pub.wait(
+            world.pub.post(repo + "modify/", json={"add_content_units": [unit["pulp_href"]]})
+        )
+        assert modify["state"] == "failed"
+        assert "quarantined in another index" in modify["error"]["description"]
+        assert _latest_number(world) == int(pinned.split("/")[1])  # no version was made
+        third = wheel(world.files, name, "3.0")
+        auth = (world.pub.username, PASSWORD)
+        upload = legacy_post(staging, auth, third.name, third.read_bytes())
+        assert upload.status_code == 403 and "quarantined" in upload.text
+
+        lifted = {"project": name, "status": "active", "reason": ""}
+        world.admin.ok(world.admin.post(staging_repo + "set_project_status/", json=lifted))
+        for prefix in ("", pinned):
+            _shows(world, copied, "active", files=1, prefix=prefix)
+            assert requests.get(_file_url(world, copied, prefix), timeout=30).status_code == 200
+    finally:
+        world.admin.ok(world.admin.delete(staging["repository"]["pulp_href"]))
+
+
 # ---- versions --------------------------------------------------------------------------------
 
 

@@ -15,7 +15,13 @@ from pulpcore.plugin.util import get_domain_pk
 from pulp_teamindex.app import change_feed, rows
 from pulp_teamindex.app.domains import domain_kwargs, in_domain
 from pulp_teamindex.app.exceptions import NameTaken
-from pulp_teamindex.app.models import IndexUpload, Namespace, PackageFile, ProjectOwner
+from pulp_teamindex.app.models import (
+    IndexUpload,
+    Namespace,
+    PackageFile,
+    ProjectOwner,
+    TeamIndexDistribution,
+)
 from pulp_teamindex.app.names.prefixes import prefixes_of
 
 
@@ -139,24 +145,31 @@ def _claims(repository, names, claim):
             refusals[name] = (owner, partial(_owned_reason, name))
     if not refusals:
         return {}
-    index_names = dict(
-        Repository.objects.filter(pk__in={owner for owner, _ in refusals.values()}).values_list(
-            "pk", "name"
-        )
+    shown = _shown_names({owner for owner, _ in refusals.values()})
+    return {name: (owner, why(shown[owner])) for name, (owner, why) in refusals.items()}
+
+
+def _shown_names(repository_pks):
+    """{pk: how a refusal names the index}: by name when it is public; a private index (one
+    served behind a content guard) stays "another index", since the refused caller may not be
+    allowed to read it, nor to learn which index owns the name."""
+    names = dict(Repository.objects.filter(pk__in=repository_pks).values_list("pk", "name"))
+    guarded = TeamIndexDistribution.objects.filter(
+        repository_id__in=repository_pks, content_guard__isnull=False
     )
-    return {name: (owner, why(index_names[owner])) for name, (owner, why) in refusals.items()}
+    private = set(guarded.values_list("repository_id", flat=True))
+    return {
+        pk: "another index" if pk in private else f"index {name!r}" for pk, name in names.items()
+    }
 
 
 def _reserved_reason(name, prefix, index):
-    return (
-        f"Project {name!r} is in namespace {prefix!r}, reserved for index {index!r}. "
-        "Publish it there."
-    )
+    return f"Project {name!r} is in namespace {prefix!r}, reserved for {index}. Publish it there."
 
 
 def _owned_reason(name, index):
     return (
-        f"Project {name!r} belongs to index {index!r}, which published it first. "
+        f"Project {name!r} belongs to {index}, which published it first. "
         "Publish it there (or promote it from there)."
     )
 

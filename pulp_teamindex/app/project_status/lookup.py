@@ -1,6 +1,7 @@
 """Which status a page, a file download or an upload of a project meets in a team index."""
 
 from pulpcore.plugin.models import RepositoryContent
+from pulpcore.plugin.util import get_domain_pk
 
 from pulp_teamindex.app import rows
 from pulp_teamindex.app.exceptions import ProjectClosed
@@ -23,13 +24,40 @@ def marker_in(version, project):
 
 def shown(version, project, latest):
     """The status pages and files of `version` show for `project`: the version's own, except
-    that a view of history (`versions/<n>/`, a distribution pinned to a version or publication)
-    also meets a quarantine of the index's latest version. A quarantine is the incident switch:
-    it must stop the installers that pin an old version too, not only those of the latest."""
+    that a quarantine in the latest version of any index of the deployment (this one's, for a
+    view of its history) is shown everywhere. A quarantine is the incident switch: it must stop
+    the installers that pin an old version, and the copies promoted or modified into other
+    indexes, not only the latest version of the index that set it."""
     own = marker_in(version, project)
-    if latest or not own.offers_files:
+    if not own.offers_files:
         return own
-    return quarantine_now(version.repository_id, project) or own
+    return quarantine_anywhere(project, version.repository_id) or own
+
+
+# By the indexed name, then the unit's memberships in the latest versions; the index asking
+# first, so that its own reason is shown where it has one.
+QUARANTINED_ANYWHERE = """
+    SELECT DISTINCT ON (s.normalized_name) s.normalized_name, s.reason, m.repository_id
+      FROM teamindex_projectstatus s
+      JOIN core_repositorycontent m ON m.content_id = s.content_ptr_id
+     WHERE s.normalized_name = ANY(%s) AND s.status = %s AND s._pulp_domain_id = %s
+       AND m.version_removed_id IS NULL
+     ORDER BY s.normalized_name, m.repository_id = %s DESC"""
+
+
+def quarantines_anywhere(projects, here):
+    """{project: its quarantine} for those of `projects` quarantined in the latest version of
+    any index of the current domain (`elsewhere` when not in the index `here`)."""
+    params = [sorted(projects), QUARANTINED, get_domain_pk(), here]
+    return {
+        name: Marker(QUARANTINED, reason, elsewhere=repository_pk != here)
+        for name, reason, repository_pk in rows.fetch(QUARANTINED_ANYWHERE, params)
+    }
+
+
+def quarantine_anywhere(project, here):
+    """The quarantine of `project` in any index (see `quarantines_anywhere`), or None."""
+    return quarantines_anywhere([project], here).get(project)
 
 
 def _latest_units(repository_pk):
@@ -70,26 +98,31 @@ CLOSED = """
 
 
 def refuse_closed(repository, project):
-    """Raise ProjectClosed when `project` takes no uploads in the index's latest version.
+    """Raise ProjectClosed when `project` takes no uploads in the index's latest version, or
+    is quarantined in any index (its bytes may not enter another one either).
 
-    One lookup. A version that sets a status commits the status's membership before it
+    Two lookups. A version that sets a status commits the status's membership before it
     completes, so an upload checked after that sees it; one accepted earlier is an upload into
     a project that was still open, and its fold is not refused (`rules`)."""
     if found := rows.fetch(CLOSED, [project, sorted(NO_UPLOADS), repository.pk]):
         raise ProjectClosed(upload_refusal(project, repository.name, Marker(*found[0])))
+    if quarantine := quarantine_anywhere(project, repository.pk):
+        raise ProjectClosed(upload_refusal(project, repository.name, quarantine))
 
 
 def closed_markers(repository, projects):
     """{project: the status closing it to uploads} for those of `projects` the latest version
-    closes (for a REST upload's early answer and an import's batches; `refuse_closed` decides
-    on the twine path)."""
+    closes, or that are quarantined in any index (for a REST upload's early answer, an
+    import's batches and the rule every new version passes; `refuse_closed` decides on the
+    twine path)."""
     found = ProjectStatus.objects.filter(
         pk__in=_latest_units(repository.pk),
         normalized_name__in=list(projects),
         status__in=NO_UPLOADS,
     )
     rows = found.values_list("normalized_name", "status", "reason")
-    return {name: Marker(status, reason) for name, status, reason in rows}
+    closed = {name: Marker(status, reason) for name, status, reason in rows}
+    return quarantines_anywhere(projects, repository.pk) | closed
 
 
 def quarantines_lifted(repository, base_version=None, added=(), removed=()):

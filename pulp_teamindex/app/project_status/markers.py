@@ -26,10 +26,12 @@ MAX_REASON = 500
 
 @dataclass(frozen=True)
 class Marker:
-    """A project's status and the free-form reason given for it ("" when none)."""
+    """A project's status and the free-form reason given for it ("" when none); `elsewhere`
+    when another index of the deployment set it (a quarantine reaches every index)."""
 
     status: str = ACTIVE
     reason: str = ""
+    elsewhere: bool = False
 
     @property
     def takes_uploads(self):
@@ -67,7 +69,14 @@ def _because(marker):
 
 
 def upload_refusal(project, index_name, marker):
-    """What an upload into a project that takes none is told."""
+    """What an upload into a project that takes none is told. A quarantine set by another
+    index does not name it: the caller may not be allowed to read it."""
+    if marker.elsewhere:
+        return (
+            f"Project {project!r} is {marker.status} in another index of this deployment"
+            f"{_because(marker)}. Its files may enter no index (PEP 792) until an admin or "
+            "owner of that index lifts the quarantine."
+        )
     return (
         f"Project {project!r} is {marker.status} in index {index_name!r}{_because(marker)}. "
         f"An {marker.status} project accepts no uploads (PEP 792); an admin or owner of the "
@@ -77,8 +86,9 @@ def upload_refusal(project, index_name, marker):
 
 def withheld_files(project, marker):
     """What a download of a file of a project whose files are not offered is told."""
+    where = "in another index of this deployment" if marker.elsewhere else "in this index"
     return (
-        f"Project {project!r} is {marker.status} in this index{_because(marker)}. "
+        f"Project {project!r} is {marker.status} {where}{_because(marker)}. "
         f"No file of a {marker.status} project is served (PEP 792)."
     )
 

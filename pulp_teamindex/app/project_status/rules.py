@@ -7,6 +7,7 @@ from pulpcore.plugin.models import RepositoryContent
 
 from pulp_teamindex.app.exceptions import ProjectClosed, StatusConflict
 from pulp_teamindex.app.models import PackageFile, ProjectStatus, members_of
+from pulp_teamindex.app.project_status.lookup import quarantines_anywhere
 from pulp_teamindex.app.project_status.markers import NO_UPLOADS, Marker, upload_refusal
 
 
@@ -30,9 +31,11 @@ def one_status_per_project(repository, new_version):
 
 
 def refuse_files_of_closed_projects(repository, new_version):
-    """An archived or quarantined project takes no new files (PEP 792). A file the index held
-    before (a rollback, a removed file restored) is no new distribution, and a fold brings
-    uploads accepted while the project was open (the upload path refuses the later ones)."""
+    """An archived or quarantined project takes no new files (PEP 792), and a project
+    quarantined in another index takes none here either: a promote or modify must not carry its
+    bytes past the incident switch. A file the index held before (a rollback, a removed file
+    restored) is no new distribution, and a fold brings uploads accepted while the project was
+    open (the upload path refuses the later ones)."""
     if getattr(new_version, "folds_journal", False):
         return
     added = PackageFile.objects.filter(pk__in=new_version.added().values("pk"))
@@ -44,6 +47,8 @@ def refuse_files_of_closed_projects(repository, new_version):
     )
     rows = closing.values_list("normalized_name", "status", "reason")
     closed = {name: Marker(status, reason) for name, status, reason in rows}
+    elsewhere = quarantines_anywhere(names, repository.pk).items()
+    closed.update((name, marker) for name, marker in elsewhere if marker.elsewhere)
     if not closed:
         return
     held_before = RepositoryContent.objects.filter(

@@ -10,6 +10,10 @@ from django.utils import timezone
 from pulp_teamindex.app.models import PublishToken
 from pulp_teamindex.app.upload.tokens import TOKEN_USERNAME, digest_of, unusable_reason
 
+# Also the answer for a token scoped to other indexes, so that it cannot tell a private index it
+# may not read from a missing one (the content app answers this for both).
+NOT_ACCEPTED = "The user name, password or token was not accepted."
+
 
 def token_in(authorization):
     """The secret a Basic `__token__` header carries, or None for any other header."""
@@ -34,5 +38,5 @@ def read_token(secret, repository_pk):
     if not token.user.is_active:
         return None, "The token's user is inactive."
     if not token.repositories.filter(pk=repository_pk).exists():
-        return None, f"API token {token.prefix}... is not valid for this index."
+        return None, NOT_ACCEPTED
     return token, None

@@ -2,15 +2,24 @@
 fast as a public one.
 
 Checking a password means hashing it (PBKDF2, hundreds of milliseconds) on every request. A
-successful check against an RBAC content guard is remembered for the exact Authorization header
-and guard, for at most `ttl` seconds, and forgotten at once when anything that could change it
-changes: a user, group or role assignment, a distribution or guard (the change feed tells every
-content app, and the change waits for their confirmation). A failed check is never remembered,
-so guessing a password costs as much as it always did. Headers are kept only as digests.
+successful check against an RBAC content guard is remembered for the exact Authorization header,
+guard and index, for at most `ttl` seconds, and forgotten at once when anything that could change
+it changes: a user, group or role assignment, a distribution or guard, a token (the change feed
+tells every content app, and the change waits for their confirmation). The index is part of the
+key because a guard decides only who the caller is, while a read token also limits which indexes
+it reads: many indexes share one team guard, and a grant for one must never open the others. A
+failed check is never remembered, so guessing a password costs as much as it always did. Headers
+are kept only as digests.
 """
 
+import asyncio
 import hashlib
 import time
+from contextlib import contextmanager
+
+
+def _digest(authorization):
+    return hashlib.sha256(authorization.encode("utf-8", "surrogateescape")).digest()
 
 
 class GrantCache:
@@ -21,13 +30,10 @@ class GrantCache:
         self._clock = clock
         self._generation = 0
 
-    @staticmethod
-    def _key(authorization, guard):
-        return hashlib.sha256(authorization.encode("utf-8", "surrogateescape")).digest(), guard
-
-    def allows(self, authorization, guard):
-        """True if these exact credentials were granted reading behind `guard` recently."""
-        key = self._key(authorization, guard)
+    def allows(self, authorization, guard, index):
+        """True if these exact credentials were granted reading `index` behind `guard`
+        recently."""
+        key = (_digest(authorization), guard, index)
         expires = self._grants.get(key)
         if expires is None:
             return False
@@ -41,7 +47,7 @@ class GrantCache:
         not remembered after it."""
         return self._generation
 
-    def grant(self, authorization, guard, ticket, lifetime=None):
+    def grant(self, authorization, guard, index, ticket, lifetime=None):
         """Remember the grant for `ttl` seconds, or less when the credentials themselves end
         sooner (`lifetime`: an expiring token)."""
         if ticket != self._generation:
@@ -49,8 +55,35 @@ class GrantCache:
         if len(self._grants) >= self._max:
             self._grants.clear()
         ttl = self._ttl if lifetime is None else min(self._ttl, lifetime)
-        self._grants[self._key(authorization, guard)] = self._clock() + ttl
+        self._grants[(_digest(authorization), guard, index)] = self._clock() + ttl
 
     def clear(self):
         self._grants.clear()
         self._generation += 1
+
+
+class SharedChecks:
+    """One full check at a time for the same credentials at the same index.
+
+    A CI fleet starting together sends the same password many times at once; each full check
+    hashes it, one after another on pulpcore's authentication thread. The first request checks;
+    the others wait for it and then look in the `GrantCache`: a success answers them all, a
+    failure is never shared (each then checks on its own, so a wrong password gains nothing)."""
+
+    def __init__(self):
+        self._running = {}
+
+    def running(self, authorization, index_path):
+        """The check under way for these credentials at this index, or None."""
+        return self._running.get((_digest(authorization), index_path))
+
+    @contextmanager
+    def first(self, authorization, index_path):
+        key = (_digest(authorization), index_path)
+        done = self._running[key] = asyncio.get_running_loop().create_future()
+        try:
+            yield
+        finally:
+            done.set_result(None)
+            if self._running.get(key) is done:
+                del self._running[key]
