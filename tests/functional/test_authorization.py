@@ -373,6 +373,22 @@ CASES = [
         only("owner", "admin", all=UPDATED),
         lambda w: {"repository": w.href["a.repo"]},
     ),
+    # its base path is the index's URL: only admins move it, nowhere, not even under its name
+    Case(
+        f"PATCH {DIST}", "a.dist", only("owner", all=403), lambda w: {"base_path": _name(w, "sq")}
+    ),
+    Case(
+        f"PATCH {DIST}",
+        "a.dist",
+        only("owner", all=403),
+        lambda w: {"base_path": w.a["name"] + "/moved"},
+    ),
+    Case(
+        f"PATCH {DIST}",
+        "spare.dist",
+        only("admin", all=UPDATED),
+        lambda w: {"base_path": _name(w, "moved")},
+    ),
     Case(f"DELETE {DIST}", "b.dist", only(*NON_ADMINS, all=403, anon=401, token=401)),
     Case(f"DELETE {DIST}", "spare.dist", only("admin", all=202)),
     Case(
@@ -844,3 +860,16 @@ def test_nul_in_a_path_is_a_404_not_a_500(world, pulp):
     assert response.status_code == 404
     named = legacy_post(world.a, auth, "a\x00-1.0-py3-none-any.whl", b"x")
     assert named.status_code == 400
+
+
+def test_an_owner_cannot_move_its_index_to_squat_a_path(world):
+    """The owner of A tries to move A to a free path another team could be given, and to a
+    path under A's own name: both refused with the reason, both paths still free, A in place."""
+    owner, admin = world.clients["owner"], world.clients["admin"]
+    for path in (f"authz-squat-{world.names['tag']}", world.a["name"] + "/v2"):
+        refused = owner.patch(world.href["a.dist"], json={"base_path": path})
+        assert refused.status_code == 403, refused.text
+        assert "Only an admin may move index" in refused.json()["detail"]
+        found = admin.get("distributions/teamindex/teamindex/", params={"base_path": path})
+        assert found.json()["count"] == 0
+    assert admin.get(world.href["a.dist"]).json()["base_path"] == world.a["name"]

@@ -6,10 +6,18 @@ the names nobody here owns come from (`upstream`) decide what every installer of
 receives: an owner who could set them could make themselves the publisher, or point the index
 at an index they control. They need `teamindex.change_teamindexrepository` at model or domain
 level, the same as namespace grants need `teamindex.add_namespace` there.
+
+The same holds for where an index is served. Its distribution's base path is the URL every
+installer of the index has configured, and only admins create distributions: an owner who could
+move one could squat a free path (a name another team is about to get, `simple`, `numpy`), or
+free the old one for someone else to take. Moving a distribution needs
+`teamindex.change_teamindexdistribution` at model or domain level; an owner keeps the rest of
+its distribution (labels, roles, the content guard, re-pointing within what it may read).
 """
 
 ADMIN_FIELDS = ("publisher", "upstream")
 CHANGE = "teamindex.change_teamindexrepository"
+CHANGE_DISTRIBUTION = "teamindex.change_teamindexdistribution"
 
 
 def is_index_admin(user, domain):
@@ -39,4 +47,24 @@ def refusal(fields):
         f"Only an admin may set {' and '.join(fields)} of an index: who publishes to it and "
         "where its unowned names come from are deployment decisions, not part of owning the "
         "index. Ask an admin (teamindex.change_teamindexrepository at model or domain level)."
+    )
+
+
+def moves(distribution, base_path):
+    """`base_path` would move an existing `distribution` elsewhere."""
+    return distribution is not None and base_path != distribution.base_path
+
+
+def may_move(user, domain):
+    """`user` may move any distribution of `domain`: model-level or domain-level permission."""
+    return user.has_perm(CHANGE_DISTRIBUTION) or user.has_perm(CHANGE_DISTRIBUTION, domain)
+
+
+def move_refusal(distribution):
+    """Why a non-admin may not move `distribution`, in words a person can act on."""
+    return (
+        f"Only an admin may move index {distribution.base_path!r} to another base path: it is "
+        "the URL every installer of the index uses, and a path it takes or frees is a URL "
+        "other teams may rely on. Ask an admin (teamindex.change_teamindexdistribution at "
+        "model or domain level)."
     )

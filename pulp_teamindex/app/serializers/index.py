@@ -394,6 +394,18 @@ class TeamIndexDistributionSerializer(DistributionSerializer):
     def get_upload_url(self, obj) -> str:
         return endpoints.upload_url(obj, self.context.get("request"))
 
+    def validate_base_path(self, path):
+        """Moving an index is an admin's decision (`index_admin`), refused before the path is
+        checked for overlaps: the answer is the same whichever path is asked for."""
+        request = self.context.get("request")  # None in the update task: checked before it
+        if (
+            request is not None
+            and index_admin.moves(self.instance, path)
+            and not index_admin.may_move(request.user, get_domain())
+        ):
+            raise PermissionDenied(index_admin.move_refusal(self.instance))
+        return super().validate_base_path(path)
+
     class Meta:
         fields = DistributionSerializer.Meta.fields + ("publication", "index_url", "upload_url")
         model = TeamIndexDistribution
