@@ -48,6 +48,10 @@ TEAMINDEX_UPSTREAM_TTL = 300.0
 # change, so a kept copy is never stale); larger ones are redirected to or streamed from it.
 TEAMINDEX_OBJECT_CACHE_MAX_FILE = 4 * 1024 * 1024
 TEAMINDEX_OBJECT_CACHE_SIZE = 256 * 1024 * 1024
+# Seconds a signed object-store URL, to which a larger file's download is redirected, stays
+# valid (S3, Azure and GCS backends; it replaces their own expiry for these redirects). It is a
+# bearer link to one private file: it keeps working this long after its reader loses the role.
+TEAMINDEX_OBJECT_URL_LIFETIME = 30
 
 # Hosts an import by URL (`import` with `url`, asked for by an index's publisher) may reach
 # besides public addresses. A host that is, or resolves to, a loopback, private, link-local,

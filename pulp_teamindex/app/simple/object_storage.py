@@ -5,8 +5,9 @@ checked against their digest and kept in this process's memory (TEAMINDEX_OBJECT
 all): objects are content-addressed and never change, so a kept copy cannot go stale, and an
 install then costs neither a redirect nor a request to the store. Larger files follow the
 domain's `redirect_to_object_storage`, as pulpcore does (setting REDIRECT_TO_OBJECT_STORAGE, on
-by default): a redirect to a short-lived signed URL, so the bytes go from the store to the
-client; or, when it is off (a store clients cannot reach), the content app streams them.
+by default): a redirect to a signed URL valid for TEAMINDEX_OBJECT_URL_LIFETIME seconds
+(`signed_urls`), so the bytes go from the store to the client; or, when it is off (a store
+clients cannot reach), the content app streams them.
 A store that cannot be reached gets a 503 that says so; pages and metadata never touch the
 store, so they keep working meanwhile.
 """
@@ -20,13 +21,13 @@ from aiohttp import web
 from django.conf import settings
 from pulpcore.plugin.util import get_domain
 
+from pulp_teamindex.app.simple import signed_urls
 from pulp_teamindex.app.simple.memory.page_cache import PageCache
 
 log = logging.getLogger(__name__)
 
 CHUNK = 256 * 1024
 RETRY_AFTER = "10"
-S3_BACKENDS = ("storages.backends.s3.S3Storage", "storages.backends.s3boto3.S3Boto3Storage")
 UNREACHABLE = "The index's object storage cannot be reached right now; retry shortly.\n"
 
 
@@ -80,12 +81,14 @@ def _read_intact(served):
 
 
 def _signed_url(served, method):
-    """A short-lived URL of the object, or None when the domain streams instead."""
+    """A URL of the object valid for TEAMINDEX_OBJECT_URL_LIFETIME seconds, or None when the
+    domain streams instead."""
     domain = get_domain()
     if not domain.redirect_to_object_storage:
         return None
-    extra = {"http_method": method} if domain.storage_class in S3_BACKENDS else {}
-    return domain.get_storage().url(served.stored_as, **extra)
+    lifetime = settings.TEAMINDEX_OBJECT_URL_LIFETIME
+    options = signed_urls.url_options(domain.storage_class, method, lifetime)
+    return domain.get_storage().url(served.stored_as, **options)
 
 
 def _open(name):
