@@ -410,3 +410,21 @@ class IdentityTokenUse(BaseModel):
     class Meta:
         default_related_name = "%(app_label)s_%(model_name)s"
         unique_together = ("issuer", "jti")
+
+
+class LoginFailure(BaseModel):
+    """The recent failed logins of one account from one client address (`access.backoff`),
+    kept here so that every API and content process slows the same guesser down. `username` is
+    as it was sent, whether or not such an account exists, so that the backoff tells nobody
+    which accounts exist."""
+
+    username = models.TextField()
+    client = models.TextField()  # an address, or an IPv6 /64 network
+    failures = models.PositiveIntegerField(default=0)
+    guesses = models.JSONField(default=list)  # short digests of the wrong passwords counted
+    blocked_until = models.DateTimeField(null=True)
+    forget_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        default_related_name = "%(app_label)s_%(model_name)s"
+        unique_together = ("username", "client")

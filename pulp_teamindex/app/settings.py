@@ -75,6 +75,24 @@ TEAMINDEX_OIDC_KEYS_MIN_INTERVAL = 30.0
 TEAMINDEX_OIDC_FETCH_TIMEOUT = 5.0
 TEAMINDEX_OIDC_CA_BUNDLE = None
 
+# Failed-login backoff (access/backoff.py), on every password login: after
+# TEAMINDEX_LOGIN_BACKOFF_AFTER different wrong passwords for an account from one client
+# address, that account's logins from that address are refused (429) without a password check
+# for TEAMINDEX_LOGIN_BACKOFF_DELAY seconds, twice as long after each further failure, at most
+# TEAMINDEX_LOGIN_BACKOFF_MAX_DELAY. A success, or TEAMINDEX_LOGIN_BACKOFF_WINDOW seconds
+# without failures after the last failure or wait, clears it. Other addresses are not affected,
+# so nobody can lock the account's owner out. AFTER = 0 turns the backoff off.
+TEAMINDEX_LOGIN_BACKOFF_AFTER = 5
+TEAMINDEX_LOGIN_BACKOFF_DELAY = 30.0
+TEAMINDEX_LOGIN_BACKOFF_MAX_DELAY = 900.0
+TEAMINDEX_LOGIN_BACKOFF_WINDOW = 900.0
+# Reverse proxies in front of the API and content app that append the client's address to
+# X-Forwarded-For (nginx: `proxy_add_x_forwarded_for`). 0: the connection's peer is the client
+# and X-Forwarded-For, which any client can write, is ignored.
+TEAMINDEX_CLIENT_PROXIES = 0
+# The backoff's backend comes first: it refuses before any backend checks a password.
+AUTHENTICATION_BACKENDS = "@insert 0 pulp_teamindex.app.access.login_backoff.LoginBackoffBackend"
+
 DRF_ACCESS_POLICY = {
     "dynaconf_merge_unique": True,
     "reusable_conditions": ["pulp_teamindex.app.access.conditions"],

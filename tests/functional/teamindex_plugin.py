@@ -37,6 +37,11 @@ def pulp(test_ca):
         TEAMINDEX_OIDC_CA_BUNDLE=str(test_ca.bundle),
         **OIDC_LIMITS,
         **UPSTREAM_LIMITS,
+        # failed logins (test_login_backoff.py): 3 wrong passwords, then a 2 s wait, doubling
+        TEAMINDEX_LOGIN_BACKOFF_AFTER=3,
+        TEAMINDEX_LOGIN_BACKOFF_DELAY=2.0,
+        TEAMINDEX_LOGIN_BACKOFF_MAX_DELAY=4.0,
+        TEAMINDEX_LOGIN_BACKOFF_WINDOW=20.0,
     )
     stack.extra_settings["ALLOWED_IMPORT_PATHS"] = [str(stack.state_dir / "imports")]
     # imports by URL reach loopback only there (test_import.py serves its sources on it)

@@ -14,6 +14,7 @@ from rest_framework.authentication import BasicAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
 from pulp_teamindex.app import rows
+from pulp_teamindex.app.access import backoff, clients, login_failures
 from pulp_teamindex.app.models import PublishToken
 from pulp_teamindex.app.upload.tokens import TOKEN_USERNAME, digest_of, unusable_reason
 
@@ -52,6 +53,12 @@ class VerifiedPasswords:
 _verified = VerifiedPasswords()
 
 
+# A password remembered as verified is accepted at once only for an account without failed
+# logins from this client (`access.backoff`): otherwise Django's full check, which applies the
+# backoff, decides, and a success there clears the failures.
+_ACTIVE_WITHOUT_FAILURES = "username = %s AND is_active AND " + login_failures.NONE_RECORDED
+
+
 class BasicOrTokenAuthentication(BasicAuthentication):
     """Basic auth whose challenge names the index, so an anonymous twine gets a 401 it can
     answer with credentials; username `__token__` authenticates with a publish token."""
@@ -61,7 +68,9 @@ class BasicOrTokenAuthentication(BasicAuthentication):
     def authenticate_credentials(self, userid, password, request=None):
         if userid == TOKEN_USERNAME:
             return self._token(password)
-        user = rows.first(get_user_model(), "username = %s AND is_active", [userid])
+        client = clients.client_of(request) or ""
+        params = [userid, backoff.account_key(userid), client]
+        user = rows.first(get_user_model(), _ACTIVE_WITHOUT_FAILURES, params)
         if user is not None and _verified.key(user, password) in _verified:
             return user, None
         user, auth = super().authenticate_credentials(userid, password, request)
