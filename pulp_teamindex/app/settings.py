@@ -36,13 +36,19 @@ TEAMINDEX_PYPI_PATHS = True
 TEAMINDEX_UPSTREAM_TIMEOUT = 5.0
 # Seconds a file download from an upstream may take in all.
 TEAMINDEX_UPSTREAM_FILE_TIMEOUT = 300.0
-# Largest upstream page, and largest upstream file, in bytes.
+# Largest upstream page, largest upstream file, and largest core metadata file (PEP 658, read
+# within TEAMINDEX_UPSTREAM_TIMEOUT and kept in the database), in bytes.
 TEAMINDEX_UPSTREAM_MAX_PAGE_SIZE = 10 * 1024 * 1024
 TEAMINDEX_UPSTREAM_MAX_FILE_SIZE = 1024 * 1024 * 1024
+TEAMINDEX_UPSTREAM_MAX_METADATA_SIZE = 1024 * 1024
 # Requests one process sends to one upstream host at once; more wait (within their deadline).
 TEAMINDEX_UPSTREAM_CONCURRENCY = 4
 # Seconds an upstream project page is served from memory before it is read again.
 TEAMINDEX_UPSTREAM_TTL = 300.0
+# While an upstream fails (a timeout, a refused connection, a 5xx, an unusable page), a project
+# page is served from the last good read of it for at most this many seconds after that read,
+# marked with `X-Teamindex-Stale: <seconds since the read>`; later, the 502 or 504. 0: never.
+TEAMINDEX_UPSTREAM_STALE_MAX = 86400.0
 # With object storage: files up to this size are read from the store once and then served from
 # each content process's memory, within TEAMINDEX_OBJECT_CACHE_SIZE bytes in all (objects never
 # change, so a kept copy is never stale); larger ones are redirected to or streamed from it.

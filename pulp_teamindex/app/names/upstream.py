@@ -2,11 +2,12 @@
 
 Upstream I/O is asynchronous (aiohttp, on the content app's event loop) and never runs on the
 thread Django's database work shares, so a slow upstream cannot hold up another index. Every
-fetch is bounded: a total deadline (TEAMINDEX_UPSTREAM_TIMEOUT for a page,
-TEAMINDEX_UPSTREAM_FILE_TIMEOUT for a file, which may also stall no longer than the page
-deadline), a size cap (TEAMINDEX_UPSTREAM_MAX_PAGE_SIZE, TEAMINDEX_UPSTREAM_MAX_FILE_SIZE),
-and at most TEAMINDEX_UPSTREAM_CONCURRENCY requests at once to one upstream host from one
-process. A misbehaving upstream thus costs its own requests a bounded wait and a 502 or 504.
+fetch is bounded: a total deadline (TEAMINDEX_UPSTREAM_TIMEOUT for a page or a file's core
+metadata, TEAMINDEX_UPSTREAM_FILE_TIMEOUT for a file, which may also stall no longer than the
+page deadline), a size cap (TEAMINDEX_UPSTREAM_MAX_PAGE_SIZE,
+TEAMINDEX_UPSTREAM_MAX_METADATA_SIZE, TEAMINDEX_UPSTREAM_MAX_FILE_SIZE), and at most
+TEAMINDEX_UPSTREAM_CONCURRENCY requests at once to one upstream host from one process. A
+misbehaving upstream thus costs its own requests a bounded wait and a 502 or 504.
 
 Tasks and API views, which have no event loop, call these through `asyncio.run`. An import
 passes `connector` (import_connector.connector), which keeps its requests to allowed hosts.
@@ -22,9 +23,10 @@ from django.conf import settings
 
 from pulp_teamindex.app.exceptions import UpstreamError
 from pulp_teamindex.app.names.upstream_pages import (
-    parse_html,
-    parse_json,
+    Listing,
     parse_project_names,
+    read_html,
+    read_json,
     redact,
 )
 
@@ -44,13 +46,18 @@ def project_url(upstream, normalized_name):
 
 async def fetch_listing(upstream, normalized_name, connector=None):
     """The valid files the upstream lists for a project ([] when it has no such project)."""
+    return (await fetch_project(upstream, normalized_name, connector)).files
+
+
+async def fetch_project(upstream, normalized_name, connector=None):
+    """The project's `Listing`: its valid files and its status (empty for no such project)."""
     page = await _get_page(
         project_url(upstream, normalized_name), missing_ok=True, connector=connector
     )
     if page is None:
-        return []
+        return Listing()
     text, page_url, is_json = page
-    parse = parse_json if is_json else parse_html
+    parse = read_json if is_json else read_html
     # a page of several MB takes a while to parse: not on the event loop every index shares
     return await asyncio.to_thread(parse, text, page_url, normalized_name)
 
@@ -76,6 +83,22 @@ async def download(url, sha256, destination, connector=None):
     await _bounded(url, settings.TEAMINDEX_UPSTREAM_FILE_TIMEOUT, save, connector=connector)
     if hasher.hexdigest() != sha256:
         raise UpstreamError(f"{redact(url)} does not have the sha256 the upstream listed; refused")
+
+
+async def fetch_metadata(file_url, sha256):
+    """The core metadata of the file at `file_url` (PEP 658: its URL with ".metadata"), which
+    must have the digest the upstream listed; small and quick, or refused."""
+    url = file_url + ".metadata"
+    limit = settings.TEAMINDEX_UPSTREAM_MAX_METADATA_SIZE
+
+    async def read(response):
+        _check_status(response, url)
+        return b"".join([chunk async for chunk in _body(response, url, limit)])
+
+    body = await _bounded(url, settings.TEAMINDEX_UPSTREAM_TIMEOUT, read)
+    if hashlib.sha256(body).hexdigest() != sha256:
+        raise UpstreamError(f"{redact(url)} does not have the sha256 the upstream listed; refused")
+    return body
 
 
 async def _get_page(url, missing_ok=False, connector=None):

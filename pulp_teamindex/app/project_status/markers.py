@@ -93,6 +93,14 @@ def withheld_files(project, marker):
     )
 
 
+def withheld_upstream_files(project, marker):
+    """What a download is told when the index's upstream says the project offers no files."""
+    return (
+        f"Project {project!r} is {marker.status} in this index's upstream{_because(marker)}. "
+        f"No file of a {marker.status} project is served (PEP 792)."
+    )
+
+
 def lifting_refusal(projects):
     """Why a publisher may not end a quarantine (setting a status, a rollback, a modify)."""
     names = ", ".join(repr(name) for name in sorted(projects))
