@@ -4,7 +4,7 @@ them). The measured paths never use this: it only sets the stage."""
 
 import subprocess
 
-from common import BIN, devstack
+from bench.common import BIN, devstack
 
 TEAMINDEX = """
 import hashlib

@@ -11,12 +11,11 @@ import time
 import uuid
 from pathlib import Path
 
+import distgen  # tests/functional and dev/ are on .bench-venv's path (bench/bootstrap)
+import stack as devstack
+from helpers import Client, isolated_env
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "dev"))
-sys.path.insert(0, str(ROOT / "tests" / "functional"))
-import distgen  # noqa: E402
-import stack as devstack  # noqa: E402
-from helpers import Client, isolated_env  # noqa: E402
 
 BIN = Path(sys.executable).parent
 

@@ -18,7 +18,8 @@ import time
 from pathlib import Path
 
 import requests
-from common import (
+
+from bench.common import (
     clients,
     corpus,
     devstack,

@@ -21,7 +21,9 @@ import tempfile
 from pathlib import Path
 
 import requests
-from common import (
+from helpers import devcluster
+
+from bench.common import (
     clients,
     corpus,
     devstack,
@@ -34,8 +36,7 @@ from common import (
     twine,
     uv_install_seconds,
 )
-from helpers import devcluster
-from simple_api import wrk
+from bench.simple_api import wrk
 
 ROUNDS = 5
 TOP = "chain-p00030"

@@ -23,7 +23,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
-from common import (
+
+from bench.common import (
     benchmark,
     clients,
     corpus,
@@ -36,7 +37,7 @@ from common import (
     twine,
     uv_install_seconds,
 )
-from simple_api import wrk
+from bench.simple_api import wrk
 
 READER, PASSWORD = "bench-reader", "Bench-reader-pass-1"
 ROUNDS = 5

@@ -16,16 +16,14 @@ import argparse
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import bulk
-from common import (
-    ROOT,
+from bench import bulk
+from bench.common import (
     benchmark,
     clients,
     corpus,
@@ -38,10 +36,8 @@ from common import (
     teamindex,
     twine,
 )
-
-sys.path.insert(0, str(ROOT))
-from pulp_teamindex.app.distfiles import inspect_distribution  # noqa: E402
-from pulp_teamindex.app.simple import render as simple_render  # noqa: E402
+from pulp_teamindex.app.distfiles import inspect_distribution
+from pulp_teamindex.app.simple import render as simple_render
 
 JSON = "application/vnd.pypi.simple.v1+json"
 EPOCH = datetime.fromtimestamp(0, UTC)

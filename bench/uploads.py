@@ -42,9 +42,8 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 
-import bulk
-import simple_api
-from common import (
+from bench import bulk, simple_api
+from bench.common import (
     clients,
     corpus,
     cpu_seconds,

@@ -29,8 +29,7 @@ from pathlib import Path
 from urllib.error import URLError
 from urllib.request import urlopen
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import stack as devstack  # noqa: E402
+import stack as devstack  # dev/: this script's own folder, or pytest's pythonpath
 
 BUCKET = "teamindex"
 STORE_KEY = "teamindex"  # moto accepts any credentials; a real store gets its own

@@ -16,6 +16,7 @@ from pulp_glue.teamindex.context import (
     PulpTeamIndexTrustedPublisherContext,
 )
 
+from .blocks import block
 from .resources import distribution, repository
 
 
@@ -260,6 +261,7 @@ def trusted_publisher_delete(pulp_ctx: PulpCLIContext, index_name: str, name: st
 
 teamindex.add_command(repository)
 teamindex.add_command(distribution)
+teamindex.add_command(block)
 
 
 def mount(main: click.Group, **kwargs: t.Any) -> None:

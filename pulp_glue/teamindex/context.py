@@ -127,3 +127,17 @@ class PulpTeamIndexTrustedPublisherContext(PulpEntityContext):
         """The policies of one index (the endpoint lists every index's)."""
         listed = self.list(limit=10000, offset=0, parameters={})
         return [policy for policy in listed if policy["repository"] == repository_href]
+
+
+class PulpTeamIndexBlockContext(PulpEntityContext):
+    """The deployment's block list: projects, releases, filenames or sha256s no index serves."""
+
+    ENTITY = "block"
+    ENTITIES = "blocks"
+    HREF = "teamindex_block_href"
+    ID_PREFIX = "teamindex_blocks"
+    NEEDS_PLUGINS = NEEDS
+
+    def lift(self):
+        """Lift the block: what it named is served again (the list keeps who lifted it)."""
+        return self.call("lift", parameters={self.HREF: self.pulp_href})

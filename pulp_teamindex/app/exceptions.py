@@ -39,6 +39,13 @@ class ProjectClosed(Refusal):
     status = 403
 
 
+class FileBlocked(Refusal):
+    """An admin blocked the file's project, release, filename or bytes in this deployment
+    (`blocklist`). Not a 409, for the same reason as ProjectClosed."""
+
+    status = 403
+
+
 class StatusConflict(Refusal):
     """A change would give one project two statuses at once; PEP 792 gives it exactly one."""
 

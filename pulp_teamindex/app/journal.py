@@ -36,7 +36,7 @@ from pulp_teamindex.app import change_feed, locks, rows
 from pulp_teamindex.app.exceptions import FilenameReuse
 from pulp_teamindex.app.models import IndexUpload, PackageFile, ever_held
 from pulp_teamindex.app.names.ownership import claim_for
-from pulp_teamindex.app.project_status.lookup import refuse_closed
+from pulp_teamindex.app.upload import checks
 
 FOLD_TASK = "pulp_teamindex.app.tasks.fold_journal"
 REQUEST_FOLD_TASK = "pulp_teamindex.app.tasks.request_fold"
@@ -98,12 +98,12 @@ def accept(repository, package, uploader):
     """Publish `package` into `repository`, within the caller's transaction if there is one:
     False when the index already serves it.
 
-    Refused (FilenameReuse, NameTaken) as a version adding it would be, and (ProjectClosed)
-    when the project is archived or quarantined. The commit returns once every content app
-    confirmed it serves the file; then a fold is scheduled."""
+    Refused by the `upload.checks` every entering file passes (FileBlocked, ProjectClosed,
+    NameTaken), and (FilenameReuse) as a version adding it would be. The commit returns once
+    every content app confirmed it serves the file; then a fold is scheduled."""
     with transaction.atomic(savepoint=False):
         locks.hold_index(repository.pk)
-        refuse_closed(repository, package.normalized_name)
+        checks.refuse(repository, [package])
         served, clash = _standing(repository, package)
         if clash:
             raise FilenameReuse(

@@ -350,7 +350,12 @@ class ProjectOwner(BaseModel):
 class UpstreamFile(BaseModel):
     """A file an upstream index listed for a project this index does not own: where to fetch
     it (the upstream's own URL, never one from a request), the digest it must have, and the
-    artifact once it has been fetched and verified."""
+    artifact once it has been fetched and verified.
+
+    What the first listing said stays (`names.upstream_records`): the digest, the upload time
+    (None when the upstream gave no possible one: `pulp_created`, when this index first saw
+    the file, stands for it) and the core metadata's digest (set once, when first advertised);
+    the metadata itself is kept once fetched and checked against that digest."""
 
     repository = models.ForeignKey(
         TeamIndexRepository, on_delete=models.CASCADE, related_name="upstream_files"
@@ -359,10 +364,33 @@ class UpstreamFile(BaseModel):
     url = models.TextField()
     sha256 = models.CharField(max_length=64)
     artifact = models.ForeignKey("core.Artifact", null=True, on_delete=models.SET_NULL)
+    upload_time = models.DateTimeField(null=True)
+    metadata_sha256 = models.CharField(max_length=64, default="", blank=True)
+    metadata = models.BinaryField(null=True, editable=False)
 
     class Meta:
         default_related_name = "%(app_label)s_%(model_name)s"
         unique_together = ("repository", "filename")
+
+
+class UpstreamRead(BaseModel):
+    """The last good read of an upstream project page by an index: when, the status it
+    stated, and what it said of each file that may change (yanked, requires-python, size), as
+    [filename, requires_python, yanked, size] lists. While the upstream fails, the page is
+    served from this and the files' `UpstreamFile` rows (TEAMINDEX_UPSTREAM_STALE_MAX)."""
+
+    repository = models.ForeignKey(
+        TeamIndexRepository, on_delete=models.CASCADE, related_name="upstream_reads"
+    )
+    normalized_name = models.TextField()
+    read_at = models.DateTimeField()
+    status = models.TextField(null=True)  # None: the page stated none
+    status_reason = models.TextField(default="", blank=True)
+    files = models.JSONField(default=list)
+
+    class Meta:
+        default_related_name = "%(app_label)s_%(model_name)s"
+        unique_together = ("repository", "normalized_name")
 
 
 class UploadRefusal(BaseModel):
@@ -428,3 +456,31 @@ class LoginFailure(BaseModel):
     class Meta:
         default_related_name = "%(app_label)s_%(model_name)s"
         unique_together = ("username", "client")
+
+
+class Block(BaseModel):
+    """A deployment-wide block, the incident switch for what teams do not own (a compromised
+    upstream release, a malicious sdist): while it is active (`lifted_at` unset) no index lists
+    or serves what it names, and nothing brings it into any index (`blocklist`). A block is
+    never deleted: lifting it keeps who blocked, who lifted and when, for the audit."""
+
+    KINDS = ("project", "release", "filename", "sha256")
+
+    kind = models.CharField(max_length=16, choices=[(k, k) for k in KINDS])
+    value = models.TextField()  # normalized (blocklist.rules.normalized)
+    project = models.TextField(db_index=True)  # the project it names; "" for a sha256
+    reason = models.TextField()
+    blocked_by = models.TextField()
+    lifted_at = models.DateTimeField(null=True)
+    lifted_by = models.TextField(default="", blank=True)
+    pulp_domain = models.ForeignKey("core.Domain", default=get_domain_pk, on_delete=models.CASCADE)
+
+    class Meta:
+        default_related_name = "%(app_label)s_%(model_name)s"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "value", "pulp_domain"],
+                condition=Q(lifted_at__isnull=True),
+                name="teamindex_one_active_block",
+            )
+        ]

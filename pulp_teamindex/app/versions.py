@@ -6,8 +6,8 @@ the app config installs `RULES` and `LISTENERS` there.
 """
 
 from django.db import transaction
-from django.db.models import Q
-from pulpcore.plugin.models import Content
+from django.db.models import Exists, OuterRef, Q
+from pulpcore.plugin.models import Content, RepositoryContent
 
 from pulp_teamindex.app import change_feed, journal, locks
 from pulp_teamindex.app.distfiles import parse_filename
@@ -16,6 +16,7 @@ from pulp_teamindex.app.models import PackageFile, ProjectStatus, Yank, members_
 from pulp_teamindex.app.names.ownership import refuse_foreign_files
 from pulp_teamindex.app.project_status import rules as status_rules
 from pulp_teamindex.app.project_status.markers import QUARANTINED
+from pulp_teamindex.app.upload import checks
 
 
 def refuse_filename_reuse(repository, new_version):
@@ -50,6 +51,21 @@ def replace_older_yanks(repository, new_version):
     if names:
         older = members_of(new_version, Yank).filter(filename__in=list(names))
         new_version.remove_content(older.exclude(pk__in=list(names.values())))
+
+
+def refuse_what_may_not_enter(repository, new_version):
+    """Every file a version brings into the index passes the checks an upload passes
+    (`upload.checks`: blocked, closed), whatever made the version (promote, modify, import, a
+    REST upload's task). Not a file the index held before (a rollback, a removed file restored:
+    no new distribution), nor a fold, whose uploads passed them when they were accepted."""
+    if getattr(new_version, "folds_journal", False):
+        return
+    added = PackageFile.objects.filter(pk__in=new_version.added().values("pk"))
+    held_before = RepositoryContent.objects.filter(
+        repository_id=repository.pk, content_id=OuterRef("pk")
+    ).exclude(version_added=new_version)
+    entering = added.exclude(Exists(held_before)).only("filename", "normalized_name", "sha256")
+    checks.refuse(repository, list(entering), version=new_version)
 
 
 def _changed_units(version):
@@ -94,7 +110,13 @@ def announce(repository, version):
 
 
 # A filename keeps its bytes; a name stays with its owner (and is claimed here, by the version
-# that publishes it); one yank per filename; one status per project, and no new files for an
-# archived or quarantined one.
-RULES = (refuse_filename_reuse, refuse_foreign_files, replace_older_yanks, *status_rules.RULES)
+# that publishes it); one yank per filename; one status per project; and no new file that an
+# upload could not bring (blocked, or of an archived or quarantined project).
+RULES = (
+    refuse_filename_reuse,
+    refuse_foreign_files,
+    replace_older_yanks,
+    *status_rules.RULES,
+    refuse_what_may_not_enter,
+)
 LISTENERS = (announce,)

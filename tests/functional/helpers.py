@@ -12,12 +12,11 @@ import time
 import uuid
 from pathlib import Path
 
+import cluster as devcluster  # noqa: F401  (the stack scripts in dev/, for fixtures and tests)
 import requests
+import stack as devstack
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "dev"))
-import cluster as devcluster  # noqa: E402, F401  (the stack scripts, for fixtures and tests)
-import stack as devstack  # noqa: E402, F401
 
 BIN = Path(sys.executable).parent
 API = "/pulp/api/v3/"
@@ -30,6 +29,7 @@ UPSTREAM_LIMITS = {
     "TEAMINDEX_UPSTREAM_MAX_PAGE_SIZE": 1024 * 1024,
     "TEAMINDEX_UPSTREAM_MAX_FILE_SIZE": 1024 * 1024,
     "TEAMINDEX_UPSTREAM_TTL": 2.0,
+    "TEAMINDEX_UPSTREAM_STALE_MAX": 8.0,
 }
 
 

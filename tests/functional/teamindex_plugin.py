@@ -93,7 +93,7 @@ def venv(tmp_path):
 @pytest.fixture
 def upstream(tmp_path):
     """A PEP 503 index on loopback: the attacker's `team-secret` 99.0, an honest `public-lib`,
-    and `evil-lib`, whose file does not match the digest its page lists."""
+    and `evil-lib`, whose file does not match the digest its page lists; `stop` takes it down."""
     root = tmp_path / "upstream"
     files = root / "files"
     files.mkdir(parents=True)
@@ -115,5 +115,11 @@ def upstream(tmp_path):
     handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield {"url": f"http://127.0.0.1:{server.server_port}/simple/", "files": listing}
-    server.shutdown()
+
+    def stop():
+        """The upstream goes away: its port refuses connections from now on."""
+        server.shutdown()
+        server.server_close()
+
+    yield {"url": f"http://127.0.0.1:{server.server_port}/simple/", "files": listing, "stop": stop}
+    stop()

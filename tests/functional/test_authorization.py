@@ -145,6 +145,11 @@ def world(pulp, admin, tmp_path_factory):
         assert made.status_code == 201, made.text
         return made.json()["pulp_href"]
 
+    def block():
+        made = admin.post("teamindex/blocks/", json={**_block_body(), "reason": "authz"})
+        assert made.status_code == 201, made.text
+        return made.json()["pulp_href"]
+
     def trusted_publisher(index):
         made = admin.post(
             "teamindex/trusted-publishers/",
@@ -208,6 +213,8 @@ def world(pulp, admin, tmp_path_factory):
         "spare.token3": token(names["pub"], a)["pulp_href"],
         "tp": trusted_publisher(a),
         "spare.tp": trusted_publisher(spare),
+        "block": block(),
+        "spare.block": block(),
     }
     digest = hashlib.sha256(secret.read_bytes()).hexdigest()
     yield World(
@@ -230,6 +237,11 @@ def world(pulp, admin, tmp_path_factory):
 
 
 # ---- the expectation table ---------------------------------------------------------------------
+
+
+def _block_body():
+    """A block of bytes nobody has: it changes nothing the other cases see."""
+    return {"kind": "sha256", "value": hashlib.sha256(uuid.uuid4().bytes).hexdigest()}
 
 
 def expect(default, **overrides):
@@ -275,6 +287,7 @@ NS = "{teamindex_namespace_href}"
 TOKEN = "{teamindex_publish_token_href}"
 TP = "{teamindex_trusted_publisher_href}"
 TP_BODY = {"issuer": "https://issuer.invalid", "claims": {"repository": "evil/app"}}
+BLOCK = "{teamindex_block_href}"
 LEGACY = "/pulp/teamindex/{path}/legacy/"
 NOT_PUBLISHED = {"filenames": ["nothing-1.0-py3-none-any.whl"]}
 LABEL = {"key": "authz", "value": "1"}
@@ -659,6 +672,16 @@ CASES = [
     Case(f"PATCH {TP}", "tp", expect(403, admin=200), {"audience": "https://pulp.invalid"}),
     Case(f"DELETE {TP}", "tp", only(*NON_ADMINS, all=403, anon=401, token=401)),
     Case(f"DELETE {TP}", "spare.tp", only("admin", all=204)),
+    # the block list: admins block and lift; nobody else sees it, nobody deletes
+    Case("GET /pulp/api/v3/teamindex/blocks/", statuses=expect(403, admin=200)),
+    Case(
+        "POST /pulp/api/v3/teamindex/blocks/",
+        statuses=expect(403, admin=201),
+        body=lambda w: {**_block_body(), "reason": "authz"},
+    ),
+    Case(f"GET {BLOCK}", "block", expect(403, admin=200)),
+    Case(f"POST {BLOCK}lift/", "block", only(*NON_ADMINS, all=403, anon=401, token=401)),
+    Case(f"POST {BLOCK}lift/", "spare.block", only("admin", all=201)),
     # twine's upload endpoint: only the index's publisher, and a token scoped to the index
     Case(f"POST {LEGACY}", "b", expect(403, anon=401, token=403), form=JUNK),
     Case(f"POST {LEGACY}", "a", expect(403, anon=401, pub=400, token=400), form=JUNK),

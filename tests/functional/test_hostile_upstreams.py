@@ -3,19 +3,23 @@ never leaks a private byte, never answers 500, never echoes a secret, and never 
 other index. Each upstream here is a local server started by the test, on 127.0.0.1."""
 
 import hashlib
+import html
 import http.server
 import json
 import threading
 import time
 import uuid
+import zipfile
 from base64 import b64encode
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from urllib.parse import urljoin
 
 import pytest
 import requests
 from distgen import wheel
-from helpers import UPSTREAM_LIMITS, make_index, twine_upload
+from helpers import UPSTREAM_LIMITS, make_index, pip, twine_upload, uv
 
 JSON = {"Accept": "application/vnd.pypi.simple.v1+json"}
 HTML = {"Accept": "text/html"}
@@ -28,13 +32,21 @@ class Hostile(http.server.BaseHTTPRequestHandler):
     """/<behaviour>/simple/<project>/ and /<behaviour>/files/<name>; see do_GET."""
 
     protocol_version = "HTTP/1.1"
-    pages = {}  # project -> JSON document (the "lying" upstream)
+    pages = {}  # project -> JSON document (the "lying" upstream; "html" sends it as PEP 503)
     files = {}  # filename -> bytes served for it
+    dripping = set()  # filenames sent one byte now and then, forever
+    failing = {}  # project -> "hang" or "broken": how its page fails now
+    hits = Counter()  # path -> requests
     stop = threading.Event()
 
     def do_GET(self):
+        self.hits[self.path] += 1
         behaviour, _, rest = self.path.strip("/").partition("/")
-        if behaviour == "hang":  # accepts, reads the request, never answers
+        if self.failing.get(rest.partition("/")[2].strip("/")) == "hang":
+            self.stop.wait(30)
+        elif self.failing.get(rest.partition("/")[2].strip("/")) == "broken":
+            self._send(503, b"down for maintenance", "text/plain")
+        elif behaviour == "hang":  # accepts, reads the request, never answers
             self.stop.wait(30)
         elif behaviour == "drip":  # answers, then one byte now and then, forever
             self._start("application/vnd.pypi.simple.v1+json")
@@ -47,13 +59,19 @@ class Hostile(http.server.BaseHTTPRequestHandler):
         elif behaviour == "broken":
             self._send(500, f"oops {self.path}".encode(), "text/plain")
         else:
-            self._lying(rest)
+            self._lying(rest, html=behaviour == "html")
 
-    def _lying(self, rest):
+    def _lying(self, rest, html=False):
         kind, _, name = rest.partition("/")
         if kind == "simple" and name.strip("/") in self.pages:
-            body = json.dumps(self.pages[name.strip("/")]).encode()
-            self._send(200, body, "application/vnd.pypi.simple.v1+json")
+            page = self.pages[name.strip("/")]
+            if html:
+                self._send(200, as_html(page).encode(), "text/html")
+            else:
+                self._send(200, json.dumps(page).encode(), "application/vnd.pypi.simple.v1+json")
+        elif kind == "files" and name in self.dripping:
+            self._start("application/octet-stream")
+            self._stream(b"x", pause=0.2)
         elif kind == "files" and name in self.files:
             self._send(200, self.files[name], "application/octet-stream")
         else:
@@ -86,6 +104,26 @@ class Hostile(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+
+def as_html(page):
+    """A JSON project document as the PEP 503 page an HTML-only upstream would send."""
+    status = page.get("project-status", {})
+    metas = "".join(
+        f'<meta name="pypi:{key}" content="{html.escape(status[field])}">'
+        for key, field in (("project-status", "status"), ("project-status-reason", "reason"))
+        if field in status
+    )
+    links = []
+    for item in page["files"]:
+        attrs = ""
+        if "core-metadata" in item:
+            attrs = f' data-core-metadata="sha256={item["core-metadata"]["sha256"]}"'
+        if item.get("yanked"):
+            attrs += f' data-yanked="{html.escape(str(item["yanked"]))}"'
+        href = f"{item['url']}#sha256={item['hashes']['sha256']}"
+        links.append(f'<a href="{html.escape(href)}"{attrs}>{html.escape(item["filename"])}</a>')
+    return f"<!DOCTYPE html><html><head>{metas}</head><body>{''.join(links)}</body></html>"
 
 
 def _basic(user, password):
@@ -353,3 +391,294 @@ def test_a_changed_or_removed_upstream_stops_serving_at_once(
     update(admin, index["repository"]["pulp_href"], upstream="")
     assert requests.get(page, timeout=30).status_code == 404
     assert requests.get(file, timeout=30).status_code == 404
+
+
+TTL = UPSTREAM_LIMITS["TEAMINDEX_UPSTREAM_TTL"]
+STALE_MAX = UPSTREAM_LIMITS["TEAMINDEX_UPSTREAM_STALE_MAX"]
+
+
+def sha256(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def core_metadata(path):
+    """The METADATA inside a wheel that distgen wrote."""
+    with zipfile.ZipFile(path) as archive:
+        (name,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        return archive.read(name)
+
+
+def offered(path, metadata=None, **fields):
+    """A JSON entry for the wheel at `path`, which the upstream then serves (and its core
+    metadata, advertised with its digest, when given)."""
+    data = path.read_bytes()
+    Hostile.files[path.name] = data
+    item = {
+        "filename": path.name,
+        "url": f"../../files/{path.name}",
+        "hashes": {"sha256": sha256(data)},
+        "size": len(data),
+        **fields,
+    }
+    if metadata is not None:
+        Hostile.files[path.name + ".metadata"] = metadata
+        item["core-metadata"] = {"sha256": sha256(metadata)}
+    return item
+
+
+def time_of(text):
+    return datetime.fromisoformat(text)
+
+
+def test_upstream_facts_are_relayed_and_the_first_ones_kept(hostile, upstream_index, tmp_path):
+    old, new, misdated = (wheel(tmp_path, "facts-lib", v) for v in ("1.0", "2.0", "3.0"))
+    meta = core_metadata(old)
+    page = {
+        "project-status": {"status": "deprecated", "reason": "use facts-ng"},
+        "files": [
+            offered(old, meta, **{"upload-time": "2024-03-04T05:06:07.000000Z"}),
+            offered(new, **{"requires-python": ">=3.9", "yanked": "broken build"}),
+            offered(misdated, **{"upload-time": "2999-01-01T00:00:00Z"}),
+        ],
+    }
+    Hostile.pages["facts-lib"] = page
+    json_index = upstream_index(f"{hostile}/lying/simple/")
+    html_index = upstream_index(f"{hostile}/html/simple/")
+
+    before = datetime.now(UTC)
+    doc = requests.get(project_page(json_index, "facts-lib"), headers=JSON, timeout=30).json()
+    via_html = requests.get(project_page(html_index, "facts-lib"), headers=JSON, timeout=30).json()
+    after = datetime.now(UTC)
+    files = {f["filename"]: f for f in doc["files"]}
+    assert doc["project-status"] == {"status": "deprecated", "reason": "use facts-ng"}
+    assert files[old.name]["upload-time"] == "2024-03-04T05:06:07.000000Z"
+    assert files[old.name]["core-metadata"] == {"sha256": sha256(meta)}
+    assert files[old.name]["dist-info-metadata"] == {"sha256": sha256(meta)}
+    for name in (new.name, misdated.name):  # none given, or impossible: when first seen here
+        assert before <= time_of(files[name]["upload-time"]) <= after
+        assert "core-metadata" not in files[name]
+    assert (files[new.name]["yanked"], files[new.name]["requires-python"]) == (
+        "broken build",
+        ">=3.9",
+    )
+    assert files[new.name]["size"] == new.stat().st_size
+
+    html_page = requests.get(project_page(json_index, "facts-lib"), headers=HTML, timeout=30).text
+    assert html_page.count("data-core-metadata=") == 1
+    assert f'data-core-metadata="sha256={sha256(meta)}"' in html_page
+    assert f'data-dist-info-metadata="sha256={sha256(meta)}"' in html_page
+    assert '<meta name="pypi:project-status" content="deprecated">' in html_page
+    assert '<meta name="pypi:project-status-reason" content="use facts-ng">' in html_page
+
+    # an HTML upstream says the same, but for upload times: when this index first saw them
+    html_files = {f["filename"]: f for f in via_html["files"]}
+    assert via_html["project-status"] == doc["project-status"]
+    assert html_files[old.name]["core-metadata"] == {"sha256": sha256(meta)}
+    assert html_files[new.name]["yanked"] == "broken build"
+    assert before <= time_of(html_files[old.name]["upload-time"]) <= after
+
+    # the metadata comes from the upstream once, without the wheel, and is kept
+    metadata_url = file_url(json_index, old.name) + ".metadata"
+    for _ in range(2):
+        got = requests.get(metadata_url, timeout=30)
+        assert got.status_code == 200, got.text
+        assert got.content == meta
+    assert requests.get(file_url(json_index, new.name) + ".metadata", timeout=30).status_code == 404
+
+    # later listings change a digest, upload times and a metadata digest: the first ones stay;
+    # a yank is the upstream's of the moment
+    page["files"][0].update(
+        {
+            "hashes": {"sha256": "f" * 64},
+            "upload-time": "2010-01-01T00:00:00Z",
+            "core-metadata": {"sha256": "e" * 64},
+        }
+    )
+    page["files"][1]["yanked"] = False
+    page["files"][2]["upload-time"] = "2023-01-01T00:00:00Z"
+    time.sleep(TTL + 0.2)
+    again = requests.get(project_page(json_index, "facts-lib"), headers=JSON, timeout=30).json()
+    now = {f["filename"]: f for f in again["files"]}
+    assert now[old.name] == files[old.name]
+    assert now[misdated.name]["upload-time"] == files[misdated.name]["upload-time"]
+    assert now[new.name]["yanked"] is False
+    assert requests.get(metadata_url, timeout=30).content == meta
+    assert requests.get(file_url(json_index, old.name), timeout=30).content == old.read_bytes()
+    assert Hostile.hits[f"/lying/files/{old.name}.metadata"] == 1
+
+
+def test_core_metadata_not_matching_its_digest_is_refused_and_not_kept(
+    hostile, upstream_index, tmp_path
+):
+    lib = wheel(tmp_path, "meta-liar", "1.0")
+    meta = core_metadata(lib)
+    Hostile.pages["meta-liar"] = {"files": [offered(lib, meta)]}
+    Hostile.files[lib.name + ".metadata"] = meta.replace(b">=3.8", b">=2.0")
+    index = upstream_index(f"{hostile}/lying/simple/")
+    assert requests.get(project_page(index, "meta-liar"), timeout=30).status_code == 200
+    url = file_url(index, lib.name) + ".metadata"
+    for _ in range(2):  # refused, and not kept: the upstream is asked each time
+        got = requests.get(url, timeout=30)
+        assert got.status_code == 502, got.text
+        assert "sha256" in got.text
+    assert Hostile.hits[f"/lying/files/{lib.name}.metadata"] == 2
+
+    Hostile.files[lib.name + ".metadata"] = meta
+    assert requests.get(url, timeout=30).content == meta
+    Hostile.files[lib.name + ".metadata"] = b"Metadata-Version: 2.1\nName: other\n"
+    time.sleep(TTL + 0.2)
+    assert requests.get(url, timeout=30).content == meta  # kept: the upstream is not asked
+    assert Hostile.hits[f"/lying/files/{lib.name}.metadata"] == 3
+
+
+def test_huge_or_slow_core_metadata_is_bounded(
+    hostile, private, publisher, upstream_index, tmp_path
+):
+    huge, slow = wheel(tmp_path, "meta-huge", "1.0"), wheel(tmp_path, "meta-slow", "1.0")
+    Hostile.pages["meta-huge"] = {"files": [offered(huge, b"x" * (2 << 20))]}
+    Hostile.pages["meta-slow"] = {"files": [offered(slow, b"never sent")]}
+    Hostile.dripping.add(slow.name + ".metadata")
+    index = upstream_index(f"{hostile}/lying/simple/")
+    for project in ("meta-huge", "meta-slow"):
+        assert requests.get(project_page(index, project), timeout=30).status_code == 200
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(timed, file_url(index, slow.name) + ".metadata")
+        time.sleep(0.3)
+        for url, kwargs in healthy_requests(private, publisher):
+            response, took = timed(url, **kwargs)
+            assert response.status_code == 200, (url, response.status_code)
+            assert took < NORMAL, f"{url} took {took:.2f}s while metadata dripped"
+        response, took = pending.result()
+    assert response.status_code == 504, response.text
+    assert took < DEADLINE + 2
+    got = requests.get(file_url(index, huge.name) + ".metadata", timeout=30)
+    assert got.status_code == 502
+    assert "larger than" in got.text
+
+
+def test_an_upstream_quarantine_lists_and_serves_no_file(hostile, upstream_index, tmp_path):
+    lib = wheel(tmp_path, "quarantine-me", "1.0")
+    page = {"files": [offered(lib, core_metadata(lib))]}
+    Hostile.pages["quarantine-me"] = page
+    index = upstream_index(f"{hostile}/lying/simple/")
+    url, file = project_page(index, "quarantine-me"), file_url(index, lib.name)
+    assert requests.get(url, headers=JSON, timeout=30).json()["files"]
+    assert requests.get(file, timeout=30).status_code == 200
+
+    page["project-status"] = {"status": "quarantined", "reason": "malware found"}
+    time.sleep(TTL + 0.2)
+    doc = requests.get(url, headers=JSON, timeout=30).json()
+    assert doc["project-status"] == {"status": "quarantined", "reason": "malware found"}
+    assert doc["files"] == []
+    html_page = requests.get(url, headers=HTML, timeout=30).text
+    assert '<meta name="pypi:project-status" content="quarantined">' in html_page
+    assert lib.name not in html_page
+    for path in (file, file + ".metadata"):  # the file fetched before is withheld too
+        got = requests.get(path, timeout=30)
+        assert got.status_code == 403, got.text
+        assert "quarantined in this index's upstream: malware found" in got.text
+
+    del page["project-status"]
+    time.sleep(TTL + 0.2)
+    assert requests.get(url, headers=JSON, timeout=30).json()["files"]
+    assert requests.get(file, timeout=30).status_code == 200
+
+
+def test_a_failing_upstream_serves_the_last_good_page_for_a_while(
+    hostile, private, publisher, upstream_index, tmp_path
+):
+    lib = wheel(tmp_path, "flaky-lib", "1.0")
+    namesake = wheel(tmp_path, "flaky-owned", "1.0")
+    Hostile.pages["flaky-lib"] = {"files": [offered(lib)]}
+    Hostile.pages["flaky-owned"] = {"files": [offered(namesake)]}
+    index = upstream_index(f"{hostile}/lying/simple/")
+    url, file = project_page(index, "flaky-lib"), file_url(index, lib.name)
+    try:
+        good = requests.get(url, headers=JSON, timeout=30)
+        read_at = time.monotonic()
+        assert "X-Teamindex-Stale" not in good.headers
+        assert requests.get(project_page(index, "flaky-owned"), timeout=30).status_code == 200
+        assert requests.get(file, timeout=30).status_code == 200
+
+        Hostile.failing.update({"flaky-lib": "broken", "flaky-owned": "broken"})
+        ours = wheel(tmp_path, "flaky-owned", "5.0")  # the name gains an owner meanwhile
+        assert twine_upload(private["public"], publisher, ours).returncode == 0
+        time.sleep(TTL + 0.2)
+        stale = requests.get(url, headers=JSON, timeout=30)
+        assert stale.status_code == 200, stale.text
+        assert stale.json() == good.json()
+        assert TTL <= int(stale.headers["X-Teamindex-Stale"]) <= STALE_MAX
+        assert requests.get(project_page(index, "flaky-owned"), timeout=30).status_code == 404
+        assert requests.get(file, timeout=30).content == lib.read_bytes()
+
+        Hostile.failing["flaky-lib"] = "hang"
+        time.sleep(TTL + 0.2)
+        stale, took = timed(url, headers=HTML)
+        assert stale.status_code == 200, stale.text
+        assert "X-Teamindex-Stale" in stale.headers
+        assert took < DEADLINE + 1
+
+        time.sleep(max(0, read_at + STALE_MAX + 0.5 - time.monotonic()))
+        assert requests.get(url, timeout=30).status_code == 504
+        Hostile.failing["flaky-lib"] = "broken"
+        assert requests.get(url, timeout=30).status_code == 502
+        assert requests.get(file, timeout=30).content == lib.read_bytes()  # held: still served
+    finally:
+        Hostile.failing.clear()
+
+
+def test_release_cooldowns_and_metadata_hold_through_the_upstream(
+    hostile, upstream_index, tmp_path
+):
+    """uv resolves from the relayed core metadata alone (no wheel is fetched), and its
+    --exclude-newer, like pip's --uploaded-prior-to, sees the upstream's upload times, or when
+    this index first saw a file that has none: never earlier than the truth."""
+    a1, a2 = (wheel(tmp_path, "cool-a", v, requires=["cool-b"]) for v in ("1.0", "2.0"))
+    b1, b2 = (wheel(tmp_path, "cool-b", v) for v in ("1.0", "2.0"))
+    old = {"upload-time": "2024-01-01T00:00:00Z"}
+    Hostile.pages["cool-a"] = {
+        "files": [
+            offered(a1, core_metadata(a1), **old),
+            offered(a2, core_metadata(a2), **{"upload-time": "2025-06-01T00:00:00Z"}),
+        ]
+    }
+    Hostile.pages["cool-b"] = {
+        "files": [offered(b1, core_metadata(b1), **old), offered(b2, core_metadata(b2))]
+    }
+    url = upstream_index(f"{hostile}/lying/simple/")["distribution"]["index_url"]
+
+    def resolve(*options):
+        got = uv(
+            "pip",
+            "compile",
+            "--no-config",
+            "--no-cache",
+            "--index-url",
+            url,
+            *options,
+            "-",
+            input="cool-a\n",
+        )
+        assert got.returncode == 0, got.stdout + got.stderr
+        return got.stdout
+
+    latest = resolve()
+    assert "cool-a==2.0" in latest and "cool-b==2.0" in latest
+    cooled = resolve("--exclude-newer", "2025-01-01T00:00:00Z")
+    assert "cool-a==1.0" in cooled and "cool-b==1.0" in cooled
+    assert not any(Hostile.hits[f"/lying/files/{w.name}"] for w in (a1, a2, b1, b2))
+
+    got = pip(
+        "download",
+        "--no-deps",
+        "--index-url",
+        url,
+        "--uploaded-prior-to",
+        "2025-01-01T00:00:00Z",
+        "-d",
+        tmp_path / "dl",
+        "cool-b",
+    )
+    assert got.returncode == 0, got.stdout + got.stderr
+    assert [p.name for p in (tmp_path / "dl").iterdir()] == [b1.name]

@@ -36,7 +36,10 @@ def test_one_call_creates_a_working_index_and_one_call_deletes_it(pulp, admin, c
     admin.ok(admin.delete(repo["pulp_href"]))
     assert admin.get(repo["pulp_href"]).status_code == 404
     assert admin.get(dist["pulp_href"]).status_code == 404
-    assert requests.get(dist["index_url"], timeout=30).status_code == 404
+    gone = requests.get(dist["index_url"], timeout=30)  # as for a private index: no hint
+    assert gone.status_code == 401 and "private or does not exist" in gone.text
+    as_admin = requests.get(dist["index_url"], auth=(admin.username, admin.password), timeout=30)
+    assert as_admin.status_code == 404
 
 
 def test_a_taken_base_path_is_refused_and_nothing_is_created(admin, index):

@@ -153,11 +153,6 @@ def test_an_account_that_does_not_exist_is_answered_like_one_that_does(pulp, lim
     _refused(_rest(pulp, nobody, "guess-next"), nobody)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs pulp_teamindex.app.access.login_backoff_content.login_backoff registered as "
-    "the content app's first middleware (content.py); remove this mark then",
-)
 def test_the_content_app_makes_the_guesser_wait_too(pulp, admin, victim, index, limits):
     after, _, _ = limits
     guard_index(admin, index, [victim])

@@ -4,7 +4,7 @@ import uuid
 
 import requests
 from distgen import wheel as make_wheel
-from helpers import pulp_cli, twine_upload
+from helpers import BIN, pulp_cli, run, twine_upload
 
 JSON = {"Accept": "application/vnd.pypi.simple.v1+json"}
 WHEELS = ["synth_p00000-1.0.0-py3-none-any.whl", "synth_p00000-1.1.0-py3-none-any.whl"]
@@ -144,3 +144,23 @@ def test_repository_and_distribution_commands_pin_a_version(pulp, publisher, tmp
     pulp_cli(pulp, *dists, "destroy", "--name", name)
     pulp_cli(pulp, *cli, "destroy", "--name", name)
     assert pulp_cli(pulp, *cli, "list", "--name-startswith", name) == []
+
+
+def test_the_block_list_from_the_pulp_cli(pulp, admin, publisher):
+    """An admin blocks, lists and lifts; a publisher may do none of it."""
+    name = f"cli-blocked-{uuid.uuid4().hex[:6]}"
+    block = ("teamindex", "block")
+    made = pulp_cli(pulp, *block, "create", "--kind", "release", "--value", f"{name}==1.0",
+                    "--reason", "bad build")  # fmt: skip
+    assert (made["value"], made["project"], made["blocked_by"]) == (f"{name}==1.0", name, "admin")
+    assert [b["pulp_href"] for b in pulp_cli(pulp, *block, "list", "--project", name)] == [
+        made["pulp_href"]
+    ]
+    account = [f"--username={publisher.username}", f"--password={publisher.password}"]
+    config = ["--config", pulp.state_dir / "cli.toml"]
+    refused = run([BIN / "pulp", *config, *account, *block, "lift", "--href", made["pulp_href"]])
+    assert refused.returncode != 0
+    lifted = pulp_cli(pulp, *block, "lift", "--href", made["pulp_href"])
+    assert lifted["lifted_by"] == "admin"
+    assert pulp_cli(pulp, *block, "list", "--project", name) == []
+    assert len(pulp_cli(pulp, *block, "list", "--project", name, "--all")) == 1

@@ -57,5 +57,8 @@ def test_the_alias_keeps_a_private_index_private(pulp, admin, publisher, index, 
 
 
 def test_only_team_indexes_answer_under_pypi(pulp, admin):
-    response = requests.get(f"{pulp.content_origin}/pypi/no-such-index/simple/", timeout=30)
-    assert response.status_code == 404
+    url = f"{pulp.content_origin}/pypi/no-such-index/simple/"
+    anonymous = requests.get(url, timeout=30)  # as a private index answers: no hint either way
+    assert anonymous.status_code == 401 and "private or does not exist" in anonymous.text
+    signed_in = requests.get(url, timeout=30, auth=(admin.username, admin.password))
+    assert signed_in.status_code == 404

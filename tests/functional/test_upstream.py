@@ -2,12 +2,16 @@
 cache; names a team owns never do, whatever version the upstream offers."""
 
 import hashlib
+import time
+from datetime import UTC, datetime
 
 import requests
 from distgen import wheel as make_wheel
-from helpers import make_index, pip, twine_upload, uv
+from helpers import UPSTREAM_LIMITS, make_index, pip, twine_upload, uv
 
 JSON = {"Accept": "application/vnd.pypi.simple.v1+json"}
+TTL = UPSTREAM_LIMITS["TEAMINDEX_UPSTREAM_TTL"]
+STALE_MAX = UPSTREAM_LIMITS["TEAMINDEX_UPSTREAM_STALE_MAX"]
 
 
 def test_owned_names_never_fall_through_and_others_do(admin, publisher, upstream, tmp_path, venv):
@@ -77,4 +81,42 @@ def test_a_reserved_namespace_never_falls_through(admin, upstream):
         assert requests.get(url + "public-lib/", timeout=30).status_code == 404
     finally:
         admin.delete(grant.json()["pulp_href"])
+        admin.ok(admin.delete(index["repository"]["pulp_href"]))
+
+
+def test_an_upstream_outage_serves_the_last_good_page_for_a_while(admin, upstream, tmp_path):
+    index = make_index(admin, upstream=upstream["url"])
+    try:
+        url = index["distribution"]["index_url"]
+        (public,) = upstream["files"]["public-lib"]
+        before = datetime.now(UTC)
+        good = requests.get(url + "public-lib/", headers=JSON, timeout=30)
+        read_at = time.monotonic()
+        assert "X-Teamindex-Stale" not in good.headers
+        (listed,) = good.json()["files"]
+        # an HTML upstream gives no upload time: when this index first saw the file
+        assert before <= datetime.fromisoformat(listed["upload-time"]) <= datetime.now(UTC)
+        file_url = requests.compat.urljoin(url + "public-lib/", listed["url"])
+        assert requests.get(file_url, timeout=30).content == public.read_bytes()
+
+        upstream["stop"]()
+        time.sleep(TTL + 0.2)
+        stale = requests.get(url + "public-lib/", headers=JSON, timeout=30)
+        assert stale.status_code == 200, stale.text
+        assert stale.json() == good.json()
+        assert TTL <= int(stale.headers["X-Teamindex-Stale"]) <= STALE_MAX
+        fetched = pip(
+            "download", "--no-deps", "--index-url", url, "-d", tmp_path / "dl", "public-lib"
+        )
+        assert fetched.returncode == 0, fetched.stdout + fetched.stderr
+        assert (tmp_path / "dl" / public.name).read_bytes() == public.read_bytes()
+        never_read = requests.get(url + "evil-lib/", timeout=30)
+        assert never_read.status_code == 502, never_read.text
+
+        time.sleep(max(0, read_at + STALE_MAX + 0.5 - time.monotonic()))
+        late = requests.get(url + "public-lib/", timeout=30)
+        assert late.status_code == 502, late.text
+        assert late.text.startswith("Upstream index failed:")
+        assert requests.get(file_url, timeout=30).content == public.read_bytes()  # held
+    finally:
         admin.ok(admin.delete(index["repository"]["pulp_href"]))

@@ -9,6 +9,7 @@ with one allowance: a file its owner published may be copied elsewhere (staging 
 import re
 from functools import partial
 
+from django.db import transaction
 from pulpcore.plugin.models import Repository, RepositoryContent
 from pulpcore.plugin.util import get_domain_pk
 
@@ -25,19 +26,17 @@ from pulp_teamindex.app.models import (
 from pulp_teamindex.app.names.prefixes import prefixes_of
 
 
-def check_name(repository, normalized_name):
-    """Raise NameTaken when another index owns or reserved `normalized_name`. Nothing is
-    claimed: a name is claimed only by what publishes it (a repository version, see
-    `refuse_foreign_files`, or an upload accepted into the journal), so an upload or import
-    that fails claims nothing."""
-    if reason := name_refusals(repository, [normalized_name]).get(normalized_name):
-        raise NameTaken(reason)
-
-
 def name_refusals(repository, names):
     """{name: why it is refused} for the names of `names` another index owns or reserved, in a
-    few queries whatever their number; claims nothing."""
-    return {name: reason for name, (_owner, reason) in _claims(repository, names, False).items()}
+    few queries whatever their number (none for names this process saw the index claim);
+    claims nothing: a name is claimed only by what publishes it (a repository version, see
+    `refuse_foreign_files`, or an upload accepted into the journal, see `claim_for`), so an
+    upload or import that fails claims nothing."""
+    domain = get_domain_pk()
+    unknown = {name for name in names if _claimed.get((domain, name)) != repository.pk}
+    if not unknown:
+        return {}
+    return {name: reason for name, (_owner, reason) in _claims(repository, unknown, False).items()}
 
 
 def refused_files(repository, files, claim=False):
@@ -77,9 +76,14 @@ def claim_for(repository, package):
         refusals = _claims(repository, {name}, claim=True)
         if name in refusals:
             raise NameTaken(refusals[name][1])
+    transaction.on_commit(partial(_remember_claim, key, repository.pk))
+
+
+def _remember_claim(key, repository_pk):
+    """Only once the claim is committed: a claim rolled back must be asked for again."""
     if len(_claimed) >= MAX_REMEMBERED_CLAIMS:
         _claimed.clear()
-    _claimed[key] = repository.pk
+    _claimed[key] = repository_pk
 
 
 # The upload path's claim of a new name, in SQL (see `journal` for why).

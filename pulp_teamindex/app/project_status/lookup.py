@@ -4,14 +4,12 @@ from pulpcore.plugin.models import RepositoryContent
 from pulpcore.plugin.util import get_domain_pk
 
 from pulp_teamindex.app import rows
-from pulp_teamindex.app.exceptions import ProjectClosed
 from pulp_teamindex.app.models import ProjectStatus, members_of, packages_in
 from pulp_teamindex.app.project_status.markers import (
     ACTIVE_MARKER,
     NO_UPLOADS,
     QUARANTINED,
     Marker,
-    upload_refusal,
 )
 
 
@@ -87,42 +85,47 @@ def holds_project(repository, project):
     return members_of(latest, ProjectStatus).filter(normalized_name=project).exists()
 
 
-# The upload path's lookup, in SQL like the others there (docs/architecture.md): by the
-# indexed name, then the unit's memberships.
+# One statement: the statuses closing the projects in the index's latest version (when asked)
+# and their quarantines in other indexes' latest versions, by the indexed name, then the unit's
+# memberships; the index's own status first.
 CLOSED = """
-    SELECT s.status, s.reason FROM teamindex_projectstatus s
+    SELECT DISTINCT ON (s.normalized_name) s.normalized_name, s.status, s.reason, m.repository_id
+      FROM teamindex_projectstatus s
       JOIN core_repositorycontent m ON m.content_id = s.content_ptr_id
-     WHERE s.normalized_name = %s AND s.status = ANY(%s)
-       AND m.repository_id = %s AND m.version_removed_id IS NULL
-     LIMIT 1"""
+     WHERE s.normalized_name = ANY(%(names)s) AND s._pulp_domain_id = %(domain)s
+       AND m.version_removed_id IS NULL
+       AND ((%(own)s AND m.repository_id = %(here)s AND s.status = ANY(%(closing)s))
+            OR (m.repository_id <> %(here)s AND s.status = %(quarantined)s))
+     ORDER BY s.normalized_name, m.repository_id = %(here)s DESC"""
 
 
-def refuse_closed(repository, project):
-    """Raise ProjectClosed when `project` takes no uploads in the index's latest version, or
-    is quarantined in any index (its bytes may not enter another one either).
+def closed_projects(repository, projects, version=None):
+    """{project: the status closing it} for those of `projects` that take no new file in
+    `repository`: archived or quarantined in `version` (by default the latest, read in the
+    same statement), or quarantined in the latest version of another index of the domain.
 
-    Two lookups. A version that sets a status commits the status's membership before it
-    completes, so an upload checked after that sees it; one accepted earlier is an upload into
-    a project that was still open, and its fold is not refused (`rules`)."""
-    if found := rows.fetch(CLOSED, [project, sorted(NO_UPLOADS), repository.pk]):
-        raise ProjectClosed(upload_refusal(project, repository.name, Marker(*found[0])))
-    if quarantine := quarantine_anywhere(project, repository.pk):
-        raise ProjectClosed(upload_refusal(project, repository.name, quarantine))
-
-
-def closed_markers(repository, projects):
-    """{project: the status closing it to uploads} for those of `projects` the latest version
-    closes, or that are quarantined in any index (for a REST upload's early answer, an
-    import's batches and the rule every new version passes; `refuse_closed` decides on the
-    twine path)."""
-    found = ProjectStatus.objects.filter(
-        pk__in=_latest_units(repository.pk),
-        normalized_name__in=list(projects),
-        status__in=NO_UPLOADS,
-    )
-    rows = found.values_list("normalized_name", "status", "reason")
-    closed = {name: Marker(status, reason) for name, status, reason in rows}
-    return quarantines_anywhere(projects, repository.pk) | closed
+    The one definition of the rule, for every path a file enters by (`upload.checks`, and the
+    rules of every new version with `version`). A version that sets a status commits the
+    status's membership before it completes, so an upload checked after that sees it."""
+    params = {
+        "names": sorted(set(projects)),
+        "domain": get_domain_pk(),
+        "own": version is None,
+        "here": repository.pk,
+        "closing": sorted(NO_UPLOADS),
+        "quarantined": QUARANTINED,
+    }
+    closed = {
+        name: Marker(status, reason, elsewhere=repository_pk != repository.pk)
+        for name, status, reason, repository_pk in rows.fetch(CLOSED, params)
+    }
+    if version is not None:
+        own = members_of(version, ProjectStatus).filter(
+            normalized_name__in=params["names"], status__in=NO_UPLOADS
+        )
+        found = own.values_list("normalized_name", "status", "reason")
+        closed.update((name, Marker(status, reason)) for name, status, reason in found)
+    return closed
 
 
 def quarantines_lifted(repository, base_version=None, added=(), removed=()):

@@ -1,5 +1,6 @@
 """REST serializers, by resource: the team index and its content (`index`), the actions on an
-index (`actions`), tokens and namespaces (`admin`). pulpcore looks them up here."""
+index (`actions`), tokens and namespaces (`admin`), trusted publisher policies (`trusted`), the
+block list (`blocks`). pulpcore looks them up here."""
 
 from pulp_teamindex.app.serializers.actions import (
     FileSelectionSerializer,
@@ -10,6 +11,7 @@ from pulp_teamindex.app.serializers.actions import (
     RollbackSerializer,
 )
 from pulp_teamindex.app.serializers.admin import NamespaceSerializer, PublishTokenSerializer
+from pulp_teamindex.app.serializers.blocks import BlockSerializer
 from pulp_teamindex.app.serializers.index import (
     PackageFileSerializer,
     ProjectStatusContentSerializer,
@@ -21,6 +23,7 @@ from pulp_teamindex.app.serializers.index import (
 from pulp_teamindex.app.serializers.trusted import TrustedPublisherSerializer
 
 __all__ = [
+    "BlockSerializer",
     "FileSelectionSerializer",
     "ImportSerializer",
     "ModifyIndexSerializer",

@@ -24,7 +24,12 @@ from pulp_teamindex.app.access import index_admin, readers
 from pulp_teamindex.app.change_feed import FLUSH, notify_changed
 from pulp_teamindex.app.distfiles import check_bare_filename, inspect_distribution
 from pulp_teamindex.app.domains import in_domain
-from pulp_teamindex.app.exceptions import InvalidDistribution, NameTaken
+from pulp_teamindex.app.exceptions import (
+    FileBlocked,
+    InvalidDistribution,
+    NameTaken,
+    ProjectClosed,
+)
 from pulp_teamindex.app.models import (
     PackageFile,
     ProjectStatus,
@@ -33,11 +38,9 @@ from pulp_teamindex.app.models import (
     TeamIndexRepository,
     Yank,
 )
-from pulp_teamindex.app.names.audit import record_refusal
-from pulp_teamindex.app.names.ownership import check_name
 from pulp_teamindex.app.names.upstream_pages import absolute_url, redact
-from pulp_teamindex.app.project_status.lookup import closed_markers
-from pulp_teamindex.app.project_status.markers import upload_refusal
+from pulp_teamindex.app.upload import checks
+from pulp_teamindex.app.upload.refusals import record_refusal
 
 
 class PackageFileSerializer(SingleArtifactContentUploadSerializer):
@@ -75,8 +78,8 @@ class PackageFileSerializer(SingleArtifactContentUploadSerializer):
 
     def validate(self, data):
         """Inspect an uploaded file in the API process, so a bad file is refused with a 400
-        before pulpcore stores it as an artifact. Names are claimed here for a clear 409;
-        whatever the path (`upload`, `artifact`), the repository version checks them again."""
+        before pulpcore stores it as an artifact, and the index's checks asked for a clear 409
+        or 403; whatever the path (`upload`, `artifact`), the repository version checks again."""
         if (upload := data.get("file")) is not None:
             if upload.size > settings.TEAMINDEX_MAX_UPLOAD_SIZE:
                 raise serializers.ValidationError(
@@ -91,8 +94,7 @@ class PackageFileSerializer(SingleArtifactContentUploadSerializer):
             try:
                 info = _inspect_or_400(upload.temporary_file_path(), filename)
                 if repository is not None:
-                    _name_free_or_409(repository, info.normalized_name)
-                    _open_or_403(repository, info.normalized_name)
+                    _may_enter_or_refused(repository, info)
             except (serializers.ValidationError, NameConflict, PermissionDenied) as exc:
                 if repository is not None:
                     record_refusal(
@@ -163,18 +165,16 @@ class NameConflict(APIException):
     default_code = "name_taken"
 
 
-def _name_free_or_409(repository, normalized_name):
+def _may_enter_or_refused(repository, info):
+    """The checks every entering file passes (`upload.checks`), said before the file is
+    stored: 409 for a name another index owns, 403 for a blocked file or a closed project (PEP
+    792). The version rules check again in the task, whatever the path (`upload`, `artifact`)."""
     try:
-        check_name(repository, normalized_name)
+        checks.refuse(repository, [info])
     except NameTaken as exc:
         raise NameConflict(str(exc)) from exc
-
-
-def _open_or_403(repository, normalized_name):
-    """An archived or quarantined project takes no uploads (PEP 792): said before the file is
-    stored; the version rules refuse it again in the task (`project_status.rules`)."""
-    if status := closed_markers(repository, [normalized_name]).get(normalized_name):
-        raise PermissionDenied(upload_refusal(normalized_name, repository.name, status))
+    except (FileBlocked, ProjectClosed) as exc:
+        raise PermissionDenied(str(exc)) from exc
 
 
 def _inspect_or_400(path, filename):
@@ -339,6 +339,7 @@ class TeamIndexRepositorySerializer(RepositorySerializer):
             repository = super().update(instance, validated_data)
             if repository.upstream != previous:
                 repository.upstream_files.all().delete()
+                repository.upstream_reads.all().delete()  # no stale page of the old one either
                 notify_changed(FLUSH)
         return repository
 

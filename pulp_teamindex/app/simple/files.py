@@ -1,7 +1,7 @@
 """What the content app needs to serve a file of a version from memory: where its bytes lie
 (a local path, or a name in object storage), and its PEP 658 metadata, or why it is withheld
-(its project is quarantined, PEP 792). Like pages, this changes only with the versions that
-touch its project (a quarantine of the latest version reaches every view of the index)."""
+(its project is quarantined, PEP 792, or the deployment blocked it). Like pages, this changes
+only with the versions that touch its project, a quarantine anywhere, or a block."""
 
 import asyncio
 import tempfile
@@ -13,12 +13,14 @@ from django.conf import settings
 from pulpcore.plugin.files import PulpTemporaryUploadedFile
 from pulpcore.plugin.models import RepositoryVersion
 
+from pulp_teamindex.app.blocklist import lookup as blocklist
+from pulp_teamindex.app.blocklist.rules import refusal as block_refusal
 from pulp_teamindex.app.distfiles import parse_filename
 from pulp_teamindex.app.models import UpstreamFile, packages_in
-from pulp_teamindex.app.names import upstream
+from pulp_teamindex.app.names import upstream, upstream_records
 from pulp_teamindex.app.names.ownership import owned_anywhere
 from pulp_teamindex.app.project_status import lookup as project_statuses
-from pulp_teamindex.app.project_status.markers import withheld_files
+from pulp_teamindex.app.project_status.markers import withheld_files, withheld_upstream_files
 from pulp_teamindex.app.upload.storing import store_artifact
 
 
@@ -51,22 +53,27 @@ class Withheld:
     """A file of the index that is not served, and the message that says why (a 403)."""
 
     message: str
+    source: str = "local"  # "upstream": the upstream's status withholds it, and may change
 
     @property
     def cost(self):
         return len(self.message) + 200
 
 
-def lookup(version_pk, filename, upstream_allowed, with_journal=False):
+def lookup(version_pk, filename, upstream_allowed, with_journal=False, metadata=False):
     """The file `filename` of a version (with the uploads journaled after it, for the
     latest), None, `Withheld` when its project's status offers no files, or (when the index
     may serve it from its upstream and has not fetched it yet) the `ToFetch` that `fetch`
-    completes."""
+    completes; for `metadata`, an upstream file's core metadata (see `from_upstream`)."""
     version = RepositoryVersion.objects.get(pk=version_pk)
     package = packages_in(version, with_journal, filename=filename).first()
     if package is None:
-        return from_upstream(version.repository_id, filename) if upstream_allowed else None
+        if not upstream_allowed:
+            return None
+        return from_upstream(version.repository_id, filename, metadata)
     project = package.normalized_name
+    if blocked := _blocked(project, filename, package.sha256):
+        return blocked
     if not (status := project_statuses.shown(version, project, with_journal)).offers_files:
         return Withheld(withheld_files(project, status))
     content_artifact = package.contentartifact_set.select_related("artifact").first()
@@ -74,6 +81,14 @@ def lookup(version_pk, filename, upstream_allowed, with_journal=False):
     if content_artifact is None or content_artifact.artifact is None:
         return ServedFile(None, metadata)  # listed, but its bytes are gone: 404
     return _served(content_artifact.artifact, metadata)
+
+
+def _blocked(project, filename, sha256):
+    """Withheld when the deployment's block list names the file (`blocklist`), else None."""
+    blocks = blocklist.blocks_for([project], [sha256])[project]
+    if (reason := blocks.withheld(filename, sha256)) is not None:
+        return Withheld(block_refusal(filename, reason))
+    return None
 
 
 @dataclass(frozen=True)
@@ -86,19 +101,54 @@ class ToFetch:
     sha256: str
 
 
-def from_upstream(repository_pk, filename):
+@dataclass(frozen=True)
+class MetadataToFetch:
+    """An upstream file's core metadata, advertised but not fetched yet."""
+
+    record_pk: object
+    url: str  # the file's URL: the metadata's is it with ".metadata" (PEP 658)
+    sha256: str  # the metadata's digest, as first listed
+
+
+def from_upstream(repository_pk, filename, metadata=False):
     """A file the index's upstream listed for a project nobody here owns: served if this index
-    already fetched it, else to fetch from the URL the upstream listed."""
-    record = (
-        UpstreamFile.objects.filter(repository_id=repository_pk, filename=filename)
-        .select_related("artifact")
-        .first()
-    )
-    if record is None or owned_anywhere(parse_filename(filename)[1]):
+    already fetched it, else to fetch from the URL the upstream listed; withheld while the
+    upstream's last good read of the project said it is quarantined. For `metadata`, its core
+    metadata instead, without the file: kept, to fetch (`MetadataToFetch`), or none (a 404)
+    when the upstream advertised none."""
+    records = UpstreamFile.objects.filter(repository_id=repository_pk, filename=filename)
+    if not metadata:
+        records = records.defer("metadata")
+    record = records.select_related("artifact").first()
+    project = parse_filename(filename)[1]
+    if record is None or owned_anywhere(project):
         return None
+    if blocked := _blocked(project, filename, record.sha256):
+        return blocked
+    status = upstream_records.status_of(repository_pk, project)
+    if status is not None and not status.offers_files:
+        return Withheld(withheld_upstream_files(project, status), source="upstream")
+    if metadata:
+        return _upstream_metadata(record)
     if record.artifact is None:
         return ToFetch(record.pk, filename, record.url, record.sha256)
     return _served(record.artifact, source="upstream")
+
+
+def _upstream_metadata(record):
+    if not record.metadata_sha256:
+        return ServedFile(None, None, "upstream")
+    if record.metadata is None:
+        return MetadataToFetch(record.pk, record.url, record.metadata_sha256)
+    return ServedFile(None, bytes(record.metadata), "upstream")
+
+
+async def fetch_metadata(wanted):
+    """Read `wanted` from the upstream (bounded; refused unless it has the listed digest) and
+    keep it, so that no content process asks the upstream for it again."""
+    body = await upstream.fetch_metadata(wanted.url, wanted.sha256)
+    await sync_to_async(upstream_records.keep_metadata)(wanted.record_pk, body)
+    return ServedFile(None, body, "upstream")
 
 
 async def fetch(wanted):

@@ -3,24 +3,28 @@
 Rendering reads the database; the content app keeps what it renders (simple/memory/): a page
 of a pinned version for as long as the version exists, a page of an index's latest version
 until a change touches its project, so an upload costs only the pages of its own project. A
-page read from an index's upstream is kept for TEAMINDEX_UPSTREAM_TTL only.
+page read from an index's upstream is kept for TEAMINDEX_UPSTREAM_TTL only; while the upstream
+fails, the page of its last good read stands in (`stale_upstream_detail`).
 """
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
+from django.conf import settings
+from django.utils import timezone
 from pulpcore.plugin.models import RepositoryVersion
 
+from pulp_teamindex.app.blocklist import lookup as blocklist
+from pulp_teamindex.app.blocklist.rules import refusal as block_refusal
 from pulp_teamindex.app.distfiles import parse_filename
 from pulp_teamindex.app.exceptions import InvalidDistribution
-from pulp_teamindex.app.models import PACKAGES_DIR, UpstreamFile, Yank, members_of, packages_in
+from pulp_teamindex.app.models import PACKAGES_DIR, Yank, members_of, packages_in
+from pulp_teamindex.app.names import upstream_records
 from pulp_teamindex.app.names.ownership import owned_anywhere
 from pulp_teamindex.app.project_status import lookup as project_statuses
 from pulp_teamindex.app.simple import render as simple_render
 from pulp_teamindex.app.simple.memory.page_cache import MISSING, Page
 
-UPSTREAM_TIME = datetime.fromtimestamp(0, UTC)  # upstream pages do not all say; epoch marks it
 UPSTREAM_MISSING = Page(body=b"", etag="", missing=True, source="upstream")
 _FILE_FIELDS = (
     "filename",
@@ -59,51 +63,60 @@ def render(version_pk, project, content_type, upstream_allowed=True, with_journa
     return page or MISSING
 
 
-def upstream_detail(repository_pk, project, listed, content_type):
-    """The page of the upstream's files for `project`, linked to this index's own `packages/`
-    path. Each filename is remembered with the digest first listed for it, which the page
-    shows and a download must match: an upstream cannot swap a file's bytes later."""
-    if not listed or owned_anywhere(project):  # a name may have gained an owner meanwhile
+def upstream_detail(repository_pk, project, listing, content_type):
+    """The page of the upstream's `listing` for `project`, linked to this index's own
+    `packages/` path. Each file shows the digest, upload time and metadata digest first listed
+    for it (`upstream_records`), which a download must match: an upstream cannot swap a file's
+    bytes or backdate it later. Its yank, requires-python and size, and the project's status,
+    are the upstream's of the moment."""
+    if listing.empty:
+        upstream_records.forget(repository_pk, project)
         return UPSTREAM_MISSING
-    digests = _remember_digests(repository_pk, listed)
+    if owned_anywhere(project):  # a name may have gained an owner meanwhile
+        return UPSTREAM_MISSING
+    kept = upstream_records.remember(repository_pk, project, listing)
+    return _upstream_page(project, listing, kept, content_type)
+
+
+def stale_upstream_detail(repository_pk, project, content_type):
+    """The page of the project's last good read, for when the upstream fails: marked stale,
+    and only within TEAMINDEX_UPSTREAM_STALE_MAX of that read, for a name nobody owns; else
+    None (the failure is answered)."""
+    max_age = settings.TEAMINDEX_UPSTREAM_STALE_MAX
+    if max_age <= 0 or owned_anywhere(project):
+        return None
+    last = upstream_records.last_read(repository_pk, project)
+    if last is None or (timezone.now() - last.read_at).total_seconds() > max_age:
+        return None
+    return _upstream_page(project, last.listing, last.kept, content_type, last.read_at)
+
+
+def _upstream_page(project, listing, kept, content_type, stale_since=None):
+    """The page of an upstream's files (and status), from what is kept of each file."""
     entries = [
         simple_render.FileEntry(
             filename=item.filename,
             url=f"../../{PACKAGES_DIR}{item.filename}",
-            sha256=digests[item.filename],
+            sha256=kept[item.filename].sha256,
             requires_python=item.requires_python,
             size=item.size,
-            upload_time=UPSTREAM_TIME,
+            upload_time=kept[item.filename].upload_time,
             version=_version_of(item.filename),
+            metadata_sha256=kept[item.filename].metadata_sha256,
             yanked=item.yanked,
         )
-        for item in listed
+        for item in listing.files
+        if item.filename in kept  # not when the upstream was changed meanwhile
     ]
+    if (entries := unblocked(project, entries)) is None:
+        return blocked_page(project)
     if content_type == simple_render.JSON_TYPE:
-        text = simple_render.project_page_json(project, entries)
+        text = simple_render.project_page_json(project, entries, listing.status)
     else:
-        text = simple_render.project_page_html(project, entries)
+        text = simple_render.project_page_html(project, entries, listing.status)
     page = _page(text)
-    return Page(body=page.body, etag=page.etag, source="upstream")
-
-
-def _remember_digests(repository_pk, listed):
-    """{filename: digest} for the listed files, recording the ones not seen before (three
-    queries, whatever the number of files)."""
-    names = [item.filename for item in listed]
-    known = UpstreamFile.objects.filter(repository_id=repository_pk, filename__in=names)
-    seen = set(known.values_list("filename", flat=True))
-    UpstreamFile.objects.bulk_create(
-        [
-            UpstreamFile(
-                repository_id=repository_pk, filename=i.filename, url=i.url, sha256=i.sha256
-            )
-            for i in listed
-            if i.filename not in seen
-        ],
-        ignore_conflicts=True,  # a concurrent reader recorded it first: its digest stands
-    )
-    return dict(known.values_list("filename", "sha256"))
+    since = stale_since.timestamp() if stale_since else None
+    return Page(body=page.body, etag=page.etag, source="upstream", stale_since=since)
 
 
 def _version_of(filename):
@@ -124,6 +137,8 @@ def project_list(files, content_type):
     rows = files.order_by("normalized_name", "pulp_created")
     for normalized, name in rows.values_list("normalized_name", "name"):
         projects.setdefault(normalized, name)
+    for blocked in blocklist.blocked_projects():
+        projects.pop(blocked, None)
     if content_type == simple_render.JSON_TYPE:
         return _page(simple_render.project_list_json(projects))
     return _page(simple_render.project_list_html(projects))
@@ -143,10 +158,27 @@ def project_detail(version, files, normalized_name, content_type, latest=True):
         .values_list("filename", "reason")
     )
     files = [_entry(row, yanks.get(row["filename"])) for row in rows]
+    if (files := unblocked(normalized_name, files)) is None:
+        return blocked_page(normalized_name)
     status = project_statuses.shown(version, normalized_name, latest)
     if content_type == simple_render.JSON_TYPE:
         return _page(simple_render.project_page_json(normalized_name, files, status))
     return _page(simple_render.project_page_html(display_name, files, status))
+
+
+def unblocked(project, entries):
+    """`entries` without the files the deployment's block list names, or None when it blocks
+    the whole project (its page answers 403). Pages of this index and of its upstream alike."""
+    blocks = blocklist.blocks_for([project], [e.sha256 for e in entries])[project]
+    if blocks.project is not None:
+        return None
+    return [e for e in entries if blocks.withheld(e.filename, e.sha256) is None]
+
+
+def blocked_page(project):
+    """The 403 a blocked project's page answers, remembered like any page."""
+    reason = blocklist.blocks_for([project])[project].project
+    return Page(body=b"", etag="", forbidden=block_refusal(f"Project {project!r}", reason))
 
 
 def _entry(row, yanked):

@@ -1,6 +1,6 @@
 """Render the simple repository API (PEP 503 HTML, PEP 691 JSON) from plain file records.
 
-Pure functions over `FileEntry` tuples: the content app decides which files a page shows and
+Pure functions over `FileEntry` records: the content app decides which files a page shows and
 caches the bytes; this module only turns them into the exact documents pip and uv parse.
 Every value is HTML-escaped, because metadata from an upload and everything an upstream sends
 are attacker-controlled (upstream values are also validated before they get here).
@@ -9,8 +9,8 @@ API version 1.4 (PEP 792 project status markers). Versions 1.2 (PEP 708 `tracks`
 `alternate-locations`) and 1.3 (PEP 740 provenance) only added optional keys, which these
 pages leave out. A project page of this index states its status even when it is `active`
 (PEP 792: SHOULD); one whose status offers no files (quarantined) lists none, whatever it is
-given. A page of an upstream's files states none (`status` None): the upstream's own is not
-relayed, and no status means `active`.
+given. A page of an upstream's files states the upstream's status, or none (`status` None,
+which means `active`) when the upstream states none.
 """
 
 import json

@@ -16,9 +16,7 @@ from pulp_teamindex.app.distfiles import inspect_distribution
 from pulp_teamindex.app.domains import in_domain
 from pulp_teamindex.app.exceptions import InvalidDistribution
 from pulp_teamindex.app.models import PackageFile, ever_held
-from pulp_teamindex.app.names.ownership import name_refusals
-from pulp_teamindex.app.project_status.lookup import closed_markers
-from pulp_teamindex.app.project_status.markers import upload_refusal
+from pulp_teamindex.app.upload import checks
 from pulp_teamindex.app.upload.storing import create_unit
 
 
@@ -37,8 +35,8 @@ class BulkImport:
         valid = self._inspect(sources)
         with transaction.atomic():
             valid = self._refuse_reuse(valid)
-            valid = self._refuse_taken_names(valid)
-            valid = self._refuse_closed_projects(valid)
+            refused = checks.refusals(self.repository, [info for info, *_ in valid])
+            valid = self._refuse_files(valid, refused)
             units = _store_units(valid)
         for (info, _path, _shown), unit in zip(valid, units, strict=True):
             self._digest_of[info.filename] = info.sha256
@@ -70,22 +68,12 @@ class BulkImport:
                 kept.append((info, path, shown))
         return kept
 
-    def _refuse_taken_names(self, valid):
-        refusals = name_refusals(self.repository, {info.normalized_name for info, *_ in valid})
-        return self._refuse_projects(valid, refusals)
-
-    def _refuse_closed_projects(self, valid):
-        """An archived or quarantined project takes no file (PEP 792), as from an upload."""
-        closed = closed_markers(self.repository, {info.normalized_name for info, *_ in valid})
-        index = self.repository.name
-        refusals = {name: upload_refusal(name, index, status) for name, status in closed.items()}
-        return self._refuse_projects(valid, refusals)
-
-    def _refuse_projects(self, valid, refusals):
-        """`valid` without the files of the projects `refusals` names ({name: why})."""
+    def _refuse_files(self, valid, refusals):
+        """`valid` without the files `refusals` names ({filename: why}), each refused as an
+        upload would be (`upload.checks`)."""
         kept = []
         for info, path, shown in valid:
-            if reason := refusals.get(info.normalized_name):
+            if (reason := refusals.get(info.filename)) is not None:
                 self.refuse(shown, reason)
             else:
                 kept.append((info, path, shown))

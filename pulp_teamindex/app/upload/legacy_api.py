@@ -19,7 +19,6 @@ from pulp_teamindex.app.distfiles import inspect_distribution
 from pulp_teamindex.app.domains import in_domain
 from pulp_teamindex.app.exceptions import InvalidDistribution, Refusal
 from pulp_teamindex.app.models import TeamIndexDistribution, TeamIndexRepository
-from pulp_teamindex.app.names.audit import record_refusal
 from pulp_teamindex.app.nul_paths import has_nul
 from pulp_teamindex.app.upload.auth import (
     BasicOrTokenAuthentication,
@@ -30,6 +29,7 @@ from pulp_teamindex.app.upload.form import check_action, check_claims, hexdigest
 from pulp_teamindex.app.upload.gate import may_publish, publisher_for
 from pulp_teamindex.app.upload.multipart import PlainFilenameMultiPartParser, UploadSpaceFull
 from pulp_teamindex.app.upload.reason_phrase import with_reason_phrase
+from pulp_teamindex.app.upload.refusals import record_refusal
 from pulp_teamindex.app.upload.storing import RETRY_AFTER, publish
 
 

@@ -1,7 +1,7 @@
 """REST endpoints, following pulpcore's conventions so pulp CLI and pulp-glue work unchanged:
 content (`content`), team indexes and their versions (`repository`), publications and
-distributions (`distribution`), tokens and namespaces (`admin`). pulpcore registers every
-viewset found here.
+distributions (`distribution`), tokens and namespaces (`admin`), trusted publisher policies
+(`trusted`), the block list (`blocks`). pulpcore registers every viewset found here.
 
 Every path that changes what an index serves (content upload into a repository, repository
 modify) carries a publisher-gate condition in its access policy. Indexes, their versions and
@@ -11,6 +11,7 @@ owners and publisher, so the REST API never lists what the content guard protect
 """
 
 from pulp_teamindex.app.viewsets.admin import NamespaceViewSet, PublishTokenViewSet
+from pulp_teamindex.app.viewsets.blocks import BlockViewSet
 from pulp_teamindex.app.viewsets.content import (
     PackageFileViewSet,
     ProjectStatusViewSet,
@@ -27,6 +28,7 @@ from pulp_teamindex.app.viewsets.repository import (
 from pulp_teamindex.app.viewsets.trusted import TrustedPublisherViewSet
 
 __all__ = [
+    "BlockViewSet",
     "NamespaceViewSet",
     "PackageFileViewSet",
     "ProjectStatusViewSet",

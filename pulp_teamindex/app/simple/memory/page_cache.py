@@ -12,11 +12,14 @@ class Page:
     body: bytes
     etag: str
     missing: bool = False  # a cached 404
+    forbidden: str = ""  # a cached 403, and why (a project the deployment blocked)
     source: str = "local"  # "upstream" when the files come from the index's upstream
+    stale_since: float | None = None  # an upstream page served while the upstream fails: the
+    # time.time() of the last good read it was built from
 
     @property
     def cost(self):
-        return len(self.body) + 200
+        return len(self.body) + len(self.forbidden) + 200
 
 
 @dataclass(frozen=True)

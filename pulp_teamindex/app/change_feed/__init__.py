@@ -15,29 +15,29 @@ census of listeners are one statement, so a confirmed change costs a single roun
 its commit (docs/architecture.md, "One transaction per upload").
 """
 
-import asyncio
-import hashlib
 import logging
 import threading
 import time
-import uuid
 from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
 
 from pulp_teamindex.app import rows
-from pulp_teamindex.app.simple.memory import freshness
+from pulp_teamindex.app.change_feed.messages import (
+    ACCESS,
+    BLOCK,
+    FLUSH,
+    REPLY_SEPARATOR,
+    ack_key,
+    journal_message,
+    owner_message,
+    unique_change,
+    version_message,
+)
 
 CHANNEL = "pulp_teamindex_changed"
 REPLY_PREFIX = "pulp_teamindex_applied_"  # + the sender's backend pid: where acks go
-REPLY_SEPARATOR = "\t"  # between a confirmed message's reply channel and its payload
-FLUSH = "flush"  # who owns which name changed, or an upstream did: forget every page
-RECONNECT_DELAY = 1.0
-# A connection can die without a word (a dropped network path, a killed proxy): the listener
-# proves it alive this often, and TCP keepalives catch a silent peer within seconds.
-LIVENESS_INTERVAL = 2.0
-KEEPALIVE = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 2}
 LISTENER = "pulp_teamindex change feed"  # the application_name of every listening connection
 NOTIFY = "SELECT pg_notify(%s, %s)"
 NOTIFY_AND_LISTENERS = """
@@ -75,12 +75,6 @@ def _reply_channel():
     return channel
 
 
-def split_reply(message):
-    """(reply channel or None, payload) of a message heard on CHANNEL."""
-    reply, separator, payload = message.partition(REPLY_SEPARATOR)
-    return (reply, payload) if separator else (None, message)
-
-
 _waits = threading.local()
 
 
@@ -99,41 +93,22 @@ def _confirm_on_commit(payload, reply, listeners):
     transaction.on_commit(pending["wait"])
 
 
-DISTRIBUTION = "d"  # a distribution created, edited or deleted
-ACCESS = "a"  # a user, group, role assignment or content guard changed
-
-
 def version_created(repository_pk, number, projects, quarantines=()):
     """Report a new version of a repository, the projects it touched and those whose quarantine
     it set or lifted; confirmed."""
-    payload = freshness.message(repository_pk, number, projects, quarantines)
+    payload = version_message(repository_pk, number, projects, quarantines)
     notify_changed(payload, confirm=True)
 
 
 def upload_accepted(repository_pk, project, upload_pk):
     """Report a file accepted into a repository's journal (served with its latest version);
     confirmed, so that the upload is answered once every content app serves it."""
-    notify_changed(freshness.journal_message(repository_pk, project, upload_pk), confirm=True)
+    notify_changed(journal_message(repository_pk, project, upload_pk), confirm=True)
 
 
 def name_claimed(normalized_name):
     """Report that a project name gained an owner: its pages must go in every index."""
-    notify_changed(freshness.owner_message(normalized_name))
-
-
-def unique_change(kind=DISTRIBUTION):
-    """A payload that means "something of `kind` changed", unique so it can be confirmed."""
-    return f"{kind}:{uuid.uuid4().hex}"
-
-
-def may_change_access(payload):
-    """Whether who may read a guarded index may differ after the change `payload` reports."""
-    return payload == FLUSH or payload.startswith((f"{ACCESS}:", f"{DISTRIBUTION}:"))
-
-
-def ack_key(payload):
-    """The short form of `payload` a content app acknowledges it with."""
-    return hashlib.blake2b(payload.encode(), digest_size=12).hexdigest()
+    notify_changed(owner_message(normalized_name))
 
 
 def _await_applied(pending):
@@ -163,42 +138,4 @@ def _unconfirmed(payload, reply, listeners):
     return waiting
 
 
-async def _follow(conn, on_change):
-    """Apply what arrives, then acknowledge it; with nothing for a while, prove the connection
-    alive by a round trip within the interval (or it counts as lost)."""
-    notes = conn.notifies(timeout=LIVENESS_INTERVAL, stop_after=1)
-    applied = [split_reply(note.payload) async for note in notes]
-    for _, payload in applied:
-        on_change(payload)
-    for reply, payload in applied:
-        if reply is not None:
-            await conn.execute(NOTIFY, [reply, ack_key(payload)])
-    if not applied:
-        await asyncio.wait_for(conn.execute("SELECT 1"), LIVENESS_INTERVAL)
-
-
-async def listen(on_change, on_connected, on_lost):
-    """Call `on_change(payload)` for every notification, forever, reconnecting after failures.
-
-    `on_connected` and `on_lost` bracket the time notifications can be trusted: while the
-    connection is down the caller must not serve from memory.
-    """
-    import psycopg
-
-    params = connection.get_connection_params()
-    params.pop("cursor_factory", None)
-    params.pop("context", None)
-    params.update(application_name=LISTENER, **KEEPALIVE)
-    while True:
-        try:
-            async with await psycopg.AsyncConnection.connect(**params, autocommit=True) as conn:
-                await conn.execute(f"LISTEN {CHANNEL}")
-                on_connected()
-                while True:
-                    await _follow(conn, on_change)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # any failure: stop trusting memory, reconnect  # noqa: BLE001
-            log.warning("pulp_teamindex change feed lost; reconnecting", exc_info=True)
-        on_lost()
-        await asyncio.sleep(RECONNECT_DELAY)
+__all__ = ["ACCESS", "BLOCK", "FLUSH", "unique_change"]  # the kinds signals and serializers send
