@@ -8,7 +8,6 @@ handler unchanged. Everything else lives in `simple/` (docs/architecture.md)."""
 from aiohttp import web
 from pulpcore.plugin.content import app
 
-from pulp_teamindex.app.access.login_backoff_content import login_backoff
 from pulp_teamindex.app.models import PACKAGES_DIR
 from pulp_teamindex.app.nul_paths import refuse_nul_paths
 from pulp_teamindex.app.simple.handlers import (
@@ -26,9 +25,6 @@ app.add_routes(
         web.get(PREFIX + DOMAIN + r"{path:.+/" + PACKAGES_DIR + r"[^/]+}", simple_api),
     ]
 )
-# in order: refuse_nul_paths, serve_from_memory (answers from memory need no login), then the
-# login backoff in front of pulpcore's authentication
-app.middlewares.insert(0, login_backoff)
 app.middlewares.insert(0, serve_from_memory)
 app.middlewares.insert(0, refuse_nul_paths)
 app.cleanup_ctx.append(follow_changes)

@@ -4,8 +4,8 @@ pulpcore's content app authenticates a Django request built from the headers alo
 client's address, and treats a request whose authentication fails as anonymous, so a refused
 login would only get the usual challenge. This middleware, in front of pulpcore's, tells the
 backoff the client's address and turns that challenge into a 429 that says why and how long.
-It runs right in front of pulpcore's middlewares, behind `serve_from_memory`: an answer from
-memory needs no login, so the hot path does not pay for it.
+`simple.handlers` calls it right in front of pulpcore's middlewares, on the full path only: an
+answer from memory needs no login, so the hot path does not pay for it.
 """
 
 from aiohttp import web

@@ -15,6 +15,7 @@ from asgiref.sync import sync_to_async
 from pulpcore.plugin.content import Handler, PathNotResolved
 from pulpcore.plugin.util import set_domain
 
+from pulp_teamindex.app.access.login_backoff_content import login_backoff
 from pulp_teamindex.app.change_feed.listening import listen
 from pulp_teamindex.app.models import PACKAGES_DIR, TeamIndexDistribution
 from pulp_teamindex.app.simple import answers, guard, paths, resolve
@@ -43,9 +44,11 @@ async def serve_from_memory(request, handler):
 
 
 async def _checked(request, handler):
-    """The full path: pulpcore authenticates, then the guard decides."""
+    """The full path: pulpcore authenticates (behind the login backoff), then the guard
+    decides. The backoff is called here rather than registered as a middleware: aiohttp wraps
+    the handler in every middleware on every request, answers from memory included."""
     request["grant_ticket"] = memory.grants.ticket()  # before pulpcore authenticates
-    return await handler(request)
+    return await login_backoff(request, handler)
 
 
 async def _from_memory(request, kind, match):
