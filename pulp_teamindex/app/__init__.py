@@ -19,3 +19,18 @@ class PulpTeamIndexPluginAppConfig(PulpPluginAppConfig):
         TeamIndexRepository.version_listeners = versions.LISTENERS
         TeamIndexRepository.fold_journal = staticmethod(journal.fold)
         signals.connect()
+        _check_cooldown_setting()
+
+
+def _check_cooldown_setting():
+    """A deployment whose TEAMINDEX_UPSTREAM_COOLDOWN cannot be read does not start: a typo
+    must never serve with another cooldown than the one meant."""
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    from pulp_teamindex.app.cooldown.rules import duration
+
+    try:
+        duration(settings.TEAMINDEX_UPSTREAM_COOLDOWN)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"TEAMINDEX_UPSTREAM_COOLDOWN: {exc}") from None

@@ -159,6 +159,8 @@ class TeamIndexRepository(Repository, AutoAddObjPermsMixin):
 
     publisher = models.TextField(null=True, blank=True)
     upstream = models.TextField(null=True, blank=True)
+    # the minimum age of upstream files served (`cooldown`); None: TEAMINDEX_UPSTREAM_COOLDOWN
+    upstream_cooldown = models.TextField(null=True, blank=True)
 
     class Meta:
         default_related_name = "%(app_label)s_%(model_name)s"
@@ -484,3 +486,26 @@ class Block(BaseModel):
                 name="teamindex_one_active_block",
             )
         ]
+
+
+class CooldownException(BaseModel):
+    """Lets an index serve the upstream files of a project, or of one release, before its
+    cooldown has passed (`cooldown`), until `expires_at`. Granted by an admin or an owner of the
+    index, with a reason; never deleted: revoking keeps who granted, who revoked and when, and
+    an expired exception stays listed, for the audit."""
+
+    repository = models.ForeignKey(
+        TeamIndexRepository, on_delete=models.CASCADE, related_name="cooldown_exceptions"
+    )
+    value = models.TextField()  # `<project>` or `<project>==<version>`, normalized
+    project = models.TextField()
+    version = models.TextField(default="", blank=True)  # canonical (PEP 440); "": every release
+    reason = models.TextField()
+    expires_at = models.DateTimeField()
+    granted_by = models.TextField()
+    revoked_at = models.DateTimeField(null=True)
+    revoked_by = models.TextField(default="", blank=True)
+
+    class Meta:
+        default_related_name = "%(app_label)s_%(model_name)s"
+        indexes = [models.Index(fields=["repository", "project"], name="teamindex_cooldown_lookup")]

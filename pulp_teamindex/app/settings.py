@@ -45,6 +45,12 @@ TEAMINDEX_UPSTREAM_MAX_METADATA_SIZE = 1024 * 1024
 TEAMINDEX_UPSTREAM_CONCURRENCY = 4
 # Seconds an upstream project page is served from memory before it is read again.
 TEAMINDEX_UPSTREAM_TTL = 300.0
+# The minimum age of an upstream file before an index lists or serves it (issue #25): "0" (none),
+# or a whole number and one unit, s, m, h, d or w ("90m", "12h", "3d"). Counted from the
+# upstream's upload time, or from when the index first saw a file whose time is unknown. A
+# repository's `upstream_cooldown` overrides it for that index; an admin or owner of an index may
+# grant exceptions per project or release. An index's own uploads are never held back.
+TEAMINDEX_UPSTREAM_COOLDOWN = "0"
 # While an upstream fails (a timeout, a refused connection, a 5xx, an unusable page), a project
 # page is served from the last good read of it for at most this many seconds after that read,
 # marked with `X-Teamindex-Stale: <seconds since the read>`; later, the 502 or 504. 0: never.

@@ -17,6 +17,7 @@ import hashlib
 import re
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 import pytest
@@ -150,6 +151,11 @@ def world(pulp, admin, tmp_path_factory):
         assert made.status_code == 201, made.text
         return made.json()["pulp_href"]
 
+    def cooldown_exception(index):
+        made = admin.post(EXCEPTIONS, json=_exception_body(index))
+        assert made.status_code == 201, made.text
+        return made.json()["pulp_href"]
+
     def trusted_publisher(index):
         made = admin.post(
             "teamindex/trusted-publishers/",
@@ -215,6 +221,8 @@ def world(pulp, admin, tmp_path_factory):
         "spare.tp": trusted_publisher(spare),
         "block": block(),
         "spare.block": block(),
+        "cx": cooldown_exception(a),
+        "spare.cx": cooldown_exception(a),
     }
     digest = hashlib.sha256(secret.read_bytes()).hexdigest()
     yield World(
@@ -242,6 +250,17 @@ def world(pulp, admin, tmp_path_factory):
 def _block_body():
     """A block of bytes nobody has: it changes nothing the other cases see."""
     return {"kind": "sha256", "value": hashlib.sha256(uuid.uuid4().bytes).hexdigest()}
+
+
+def _exception_body(index):
+    """A cooldown exception for a project nobody has, for an hour: it changes nothing served."""
+    expires = datetime.now(UTC) + timedelta(hours=1)
+    return {
+        "repository": index["repository"]["pulp_href"],
+        "value": f"authz-cx-{uuid.uuid4().hex[:8]}",
+        "reason": "authz",
+        "expires_at": expires.isoformat(),
+    }
 
 
 def expect(default, **overrides):
@@ -288,6 +307,8 @@ TOKEN = "{teamindex_publish_token_href}"
 TP = "{teamindex_trusted_publisher_href}"
 TP_BODY = {"issuer": "https://issuer.invalid", "claims": {"repository": "evil/app"}}
 BLOCK = "{teamindex_block_href}"
+EXCEPTIONS = "/pulp/api/v3/teamindex/cooldown-exceptions/"
+CX = "{teamindex_cooldown_exception_href}"
 LEGACY = "/pulp/teamindex/{path}/legacy/"
 NOT_PUBLISHED = {"filenames": ["nothing-1.0-py3-none-any.whl"]}
 LABEL = {"key": "authz", "value": "1"}
@@ -682,6 +703,24 @@ CASES = [
     Case(f"GET {BLOCK}", "block", expect(403, admin=200)),
     Case(f"POST {BLOCK}lift/", "block", only(*NON_ADMINS, all=403, anon=401, token=401)),
     Case(f"POST {BLOCK}lift/", "spare.block", only("admin", all=201)),
+    # cooldown exceptions: seen by who may read the index; granted and revoked by its admins
+    # and owners, never by its publisher (nor a token, nor another team); nobody deletes one
+    Case(f"GET {EXCEPTIONS}", statuses=expect(200)),
+    Case(
+        f"POST {EXCEPTIONS}",
+        statuses=expect(403, owner=201, admin=201),
+        body=lambda w: _exception_body(w.a),
+    ),
+    Case(
+        f"POST {EXCEPTIONS}", statuses=expect(403, admin=201), body=lambda w: _exception_body(w.b)
+    ),
+    Case(f"GET {CX}", "cx", expect(200)),
+    Case(
+        f"POST {CX}revoke/",
+        "cx",
+        only("anon", "norole", "reader", "pub", "token", all=403, anon=401, token=401),
+    ),
+    Case(f"POST {CX}revoke/", "spare.cx", only("owner", "admin", all=201)),
     # twine's upload endpoint: only the index's publisher, and a token scoped to the index
     Case(f"POST {LEGACY}", "b", expect(403, anon=401, token=403), form=JUNK),
     Case(f"POST {LEGACY}", "a", expect(403, anon=401, pub=400, token=400), form=JUNK),
@@ -800,7 +839,11 @@ def test_a_refused_re_pointing_leaves_b_unserved_at_a(world):
 
 def test_owners_may_not_choose_publisher_or_upstream(world):
     owner = world.clients["owner"]
-    for body in ({"publisher": world.names["owner"]}, {"upstream": "http://127.0.0.1:9/simple/"}):
+    for body in (
+        {"publisher": world.names["owner"]},
+        {"upstream": "http://127.0.0.1:9/simple/"},
+        {"upstream_cooldown": "0"},
+    ):
         refused = owner.patch(world.href["a.repo"], json=body)
         assert refused.status_code == 403
         assert "Only an admin may set" in refused.json()["detail"]

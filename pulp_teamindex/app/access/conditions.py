@@ -1,8 +1,10 @@
 """Access policy conditions that put the publisher gate into pulpcore's RBAC statements."""
 
+from pulpcore.plugin.util import get_domain
 from pulpcore.plugin.viewsets import NamedModelViewSet
 from rest_framework.exceptions import ValidationError
 
+from pulp_teamindex.app.access import index_admin
 from pulp_teamindex.app.access.readers import may_view, served_repository
 from pulp_teamindex.app.models import TeamIndexRepository
 from pulp_teamindex.app.upload.gate import may_publish
@@ -24,6 +26,23 @@ def may_upload_package(request, view, action):
     except ValidationError:
         return False
     return may_publish(request.user, repository)
+
+
+def may_grant_cooldown_exception(request, view, action):
+    """Granting (the index named in the body) or revoking (the exception's index) an exception
+    to an index's cooldown needs an admin, or an owner that is not the index's publisher."""
+    if view.detail:
+        repository = view.get_object().repository
+    else:
+        try:
+            href = request.data.get("repository") or ""
+            repository = NamedModelViewSet.get_resource(href, TeamIndexRepository)
+        except ValidationError:
+            return False
+    publishes = may_publish(request.user, repository)
+    return index_admin.may_grant_cooldown_exception(
+        request.user, repository, get_domain(), publishes
+    )
 
 
 def may_view_served_repository(request, view, action):

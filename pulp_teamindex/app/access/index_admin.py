@@ -4,8 +4,11 @@ Owning an index (its owner role: view, change, delete, manage roles) lets a team
 label it, and manage who else owns or reads it. Who may publish to it (`publisher`) and where
 the names nobody here owns come from (`upstream`) decide what every installer of the index
 receives: an owner who could set them could make themselves the publisher, or point the index
-at an index they control. They need `teamindex.change_teamindexrepository` at model or domain
-level, the same as namespace grants need `teamindex.add_namespace` there.
+at an index they control. So does how old an upstream file must be before the index serves it
+(`upstream_cooldown`), the deployment's defence against a freshly compromised release. They
+need `teamindex.change_teamindexrepository` at model or domain level, the same as namespace
+grants need `teamindex.add_namespace` there. Exceptions to the cooldown, one project or release
+at a time, until a given time, are an owner's call too, but never the publisher's.
 
 The same holds for where an index is served. Its distribution's base path is the URL every
 installer of the index has configured, and only admins create distributions: an owner who could
@@ -15,7 +18,7 @@ free the old one for someone else to take. Moving a distribution needs
 its distribution (labels, roles, the content guard, re-pointing within what it may read).
 """
 
-ADMIN_FIELDS = ("publisher", "upstream")
+ADMIN_FIELDS = ("publisher", "upstream", "upstream_cooldown")
 CHANGE = "teamindex.change_teamindexrepository"
 CHANGE_DISTRIBUTION = "teamindex.change_teamindexdistribution"
 
@@ -44,9 +47,10 @@ def admin_fields_changed(instance, data):
 def refusal(fields):
     """Why a non-admin may not set `fields`, in words a person can act on."""
     return (
-        f"Only an admin may set {' and '.join(fields)} of an index: who publishes to it and "
-        "where its unowned names come from are deployment decisions, not part of owning the "
-        "index. Ask an admin (teamindex.change_teamindexrepository at model or domain level)."
+        f"Only an admin may set {' and '.join(fields)} of an index: who publishes to it, "
+        "where its unowned names come from and how old they must be are deployment decisions, "
+        "not part of owning the index. Ask an admin (teamindex.change_teamindexrepository at "
+        "model or domain level)."
     )
 
 
@@ -68,3 +72,12 @@ def move_refusal(distribution):
         "other teams may rely on. Ask an admin (teamindex.change_teamindexdistribution at "
         "model or domain level)."
     )
+
+
+def may_grant_cooldown_exception(user, repository, domain, publishes):
+    """`user` may grant or revoke exceptions to `repository`'s cooldown: an admin, or an owner
+    who is not its publisher (`publishes`). A stolen publisher account, or another team, must
+    not be able to wave a fresh upstream release into the index."""
+    if is_index_admin(user, domain):
+        return True
+    return user.has_perm(CHANGE, repository) and not publishes

@@ -9,7 +9,8 @@ Kinds of message, each under PostgreSQL's 8000-byte payload limit:
 - a name gaining its owner: the project;
 - `flush`: who owns which name changed, or an upstream did: forget every page;
 - a distribution (`d:`), an access (`a:`) or a block list (`b:`) change, unique so that it
-  can be confirmed.
+  can be confirmed; a cooldown exception granted or revoked is sent as a block list change
+  (every page and file is judged anew, routes are kept).
 """
 
 import hashlib
@@ -22,7 +23,7 @@ MAX_NAMED_QUARANTINES = 20  # more in one version (rare): every page is forgotte
 FLUSH = "flush"
 DISTRIBUTION = "d"  # a distribution created, edited or deleted
 ACCESS = "a"  # a user, group, role assignment, content guard or token changed
-BLOCK = "b"  # the deployment's block list changed: every page and file is judged anew
+BLOCK = "b"  # the block list or a cooldown exception changed: every page and file is judged anew
 _KINDS = {DISTRIBUTION: "distribution", ACCESS: "access", BLOCK: "block"}
 REPLY_SEPARATOR = "\t"  # between a confirmed message's reply channel and its payload
 

@@ -21,7 +21,8 @@ from rest_framework.exceptions import APIException, PermissionDenied
 
 from pulp_teamindex.app import endpoints
 from pulp_teamindex.app.access import index_admin, readers
-from pulp_teamindex.app.change_feed import FLUSH, notify_changed
+from pulp_teamindex.app.change_feed import BLOCK, FLUSH, notify_changed, unique_change
+from pulp_teamindex.app.cooldown import rules as cooldown_rules
 from pulp_teamindex.app.distfiles import check_bare_filename, inspect_distribution
 from pulp_teamindex.app.domains import in_domain
 from pulp_teamindex.app.exceptions import (
@@ -247,6 +248,18 @@ class TeamIndexRepositorySerializer(RepositorySerializer):
             "shown value back keeps them."
         ),
     )
+    upstream_cooldown = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text=_(
+            "Minimum age of the upstream's files before this index lists or serves them: 0, or "
+            "a whole number and a unit (s, m, h, d, w), e.g. 3d. Counted from the upstream's "
+            "upload time, or from when this index first saw a file whose time is unknown. "
+            "Null: the deployment's TEAMINDEX_UPSTREAM_COOLDOWN. The index's own files are "
+            "never held back."
+        ),
+    )
     distribute = serializers.BooleanField(
         write_only=True,
         default=True,
@@ -329,24 +342,36 @@ class TeamIndexRepositorySerializer(RepositorySerializer):
             raise serializers.ValidationError(_("Give the upstream's simple API URL (http[s])."))
         return value
 
+    def validate_upstream_cooldown(self, value):
+        if value is None or not value.strip():
+            return None
+        try:
+            return cooldown_rules.normalized(value)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
     def update(self, instance, validated_data):
         """A changed (or removed) upstream forgets what the old one listed and fetched, and
-        every content app forgets its pages: nothing of the old upstream is served after."""
+        every content app forgets its pages: nothing of the old upstream is served after. A
+        changed cooldown reaches every page and file before the task ends (confirmed)."""
         validated_data.pop("base_path", None)
         validated_data.pop("distribute", None)
-        previous = instance.upstream
+        previous, cooldown = instance.upstream, instance.upstream_cooldown
         with transaction.atomic():
             repository = super().update(instance, validated_data)
             if repository.upstream != previous:
                 repository.upstream_files.all().delete()
                 repository.upstream_reads.all().delete()  # no stale page of the old one either
                 notify_changed(FLUSH)
+            elif repository.upstream_cooldown != cooldown:  # pages judged anew, confirmed
+                notify_changed(unique_change(BLOCK), confirm=True)
         return repository
 
     class Meta:
         fields = RepositorySerializer.Meta.fields + (
             "publisher",
             "upstream",
+            "upstream_cooldown",
             "base_path",
             "distribute",
             "distribution",

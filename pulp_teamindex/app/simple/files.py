@@ -1,11 +1,13 @@
 """What the content app needs to serve a file of a version from memory: where its bytes lie
 (a local path, or a name in object storage), and its PEP 658 metadata, or why it is withheld
-(its project is quarantined, PEP 792, or the deployment blocked it). Like pages, this changes
-only with the versions that touch its project, a quarantine anywhere, or a block."""
+(its project is quarantined, PEP 792, the deployment blocked it, or, for an upstream's file,
+the index's cooldown holds it back). Like pages, this changes only with the versions that touch
+its project, a quarantine anywhere, a block or a cooldown exception, and when a held-back
+file matures."""
 
 import asyncio
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from asgiref.sync import sync_to_async
@@ -15,6 +17,7 @@ from pulpcore.plugin.models import RepositoryVersion
 
 from pulp_teamindex.app.blocklist import lookup as blocklist
 from pulp_teamindex.app.blocklist.rules import refusal as block_refusal
+from pulp_teamindex.app.cooldown import lookup as cooldown
 from pulp_teamindex.app.distfiles import parse_filename
 from pulp_teamindex.app.models import UpstreamFile, packages_in
 from pulp_teamindex.app.names import upstream, upstream_records
@@ -32,6 +35,7 @@ class ServedFile:
     stored_as: str | None = None  # the artifact's name in object storage (when `path` is None)
     size: int | None = None
     sha256: str | None = None
+    fresh_until: float | None = None  # time.time() when a cooldown exception letting it expires
 
     @property
     def cost(self):
@@ -54,6 +58,7 @@ class Withheld:
 
     message: str
     source: str = "local"  # "upstream": the upstream's status withholds it, and may change
+    fresh_until: float | None = None  # time.time() when a cooldown stops holding it back
 
     @property
     def cost(self):
@@ -99,6 +104,7 @@ class ToFetch:
     filename: str
     url: str
     sha256: str
+    fresh_until: float | None = None  # what the served file must carry (`ServedFile`)
 
 
 @dataclass(frozen=True)
@@ -108,12 +114,14 @@ class MetadataToFetch:
     record_pk: object
     url: str  # the file's URL: the metadata's is it with ".metadata" (PEP 658)
     sha256: str  # the metadata's digest, as first listed
+    fresh_until: float | None = None
 
 
 def from_upstream(repository_pk, filename, metadata=False):
     """A file the index's upstream listed for a project nobody here owns: served if this index
     already fetched it, else to fetch from the URL the upstream listed; withheld while the
-    upstream's last good read of the project said it is quarantined. For `metadata`, its core
+    upstream's last good read of the project said it is quarantined, or while the index's
+    cooldown holds it back (unless an exception lets it through). For `metadata`, its core
     metadata instead, without the file: kept, to fetch (`MetadataToFetch`), or none (a 404)
     when the upstream advertised none."""
     records = UpstreamFile.objects.filter(repository_id=repository_pk, filename=filename)
@@ -128,19 +136,23 @@ def from_upstream(repository_pk, filename, metadata=False):
     status = upstream_records.status_of(repository_pk, project)
     if status is not None and not status.offers_files:
         return Withheld(withheld_upstream_files(project, status), source="upstream")
+    shown = record.upload_time or record.pulp_created  # never earlier than the truth
+    why, until = cooldown.withheld_file(repository_pk, project, filename, shown)
+    if why is not None:
+        return Withheld(why, source="upstream", fresh_until=until)
     if metadata:
-        return _upstream_metadata(record)
+        return _upstream_metadata(record, until)
     if record.artifact is None:
-        return ToFetch(record.pk, filename, record.url, record.sha256)
-    return _served(record.artifact, source="upstream")
+        return ToFetch(record.pk, filename, record.url, record.sha256, until)
+    return replace(_served(record.artifact, source="upstream"), fresh_until=until)
 
 
-def _upstream_metadata(record):
+def _upstream_metadata(record, until):
     if not record.metadata_sha256:
-        return ServedFile(None, None, "upstream")
+        return ServedFile(None, None, "upstream", fresh_until=until)
     if record.metadata is None:
-        return MetadataToFetch(record.pk, record.url, record.metadata_sha256)
-    return ServedFile(None, bytes(record.metadata), "upstream")
+        return MetadataToFetch(record.pk, record.url, record.metadata_sha256, until)
+    return ServedFile(None, bytes(record.metadata), "upstream", fresh_until=until)
 
 
 async def fetch_metadata(wanted):
@@ -148,7 +160,7 @@ async def fetch_metadata(wanted):
     keep it, so that no content process asks the upstream for it again."""
     body = await upstream.fetch_metadata(wanted.url, wanted.sha256)
     await sync_to_async(upstream_records.keep_metadata)(wanted.record_pk, body)
-    return ServedFile(None, body, "upstream")
+    return ServedFile(None, body, "upstream", fresh_until=wanted.fresh_until)
 
 
 async def fetch(wanted):
@@ -171,4 +183,4 @@ async def fetch(wanted):
 def _keep(wanted, upload):
     artifact = store_artifact(upload, expected_digests={"sha256": wanted.sha256})
     UpstreamFile.objects.filter(pk=wanted.record_pk).update(artifact=artifact)
-    return _served(artifact, source="upstream")
+    return replace(_served(artifact, source="upstream"), fresh_until=wanted.fresh_until)

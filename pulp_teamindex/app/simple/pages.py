@@ -16,6 +16,8 @@ from pulpcore.plugin.models import RepositoryVersion
 
 from pulp_teamindex.app.blocklist import lookup as blocklist
 from pulp_teamindex.app.blocklist.rules import refusal as block_refusal
+from pulp_teamindex.app.cooldown import lookup as cooldown
+from pulp_teamindex.app.cooldown.rules import earliest
 from pulp_teamindex.app.distfiles import parse_filename
 from pulp_teamindex.app.exceptions import InvalidDistribution
 from pulp_teamindex.app.models import PACKAGES_DIR, Yank, members_of, packages_in
@@ -75,7 +77,7 @@ def upstream_detail(repository_pk, project, listing, content_type):
     if owned_anywhere(project):  # a name may have gained an owner meanwhile
         return UPSTREAM_MISSING
     kept = upstream_records.remember(repository_pk, project, listing)
-    return _upstream_page(project, listing, kept, content_type)
+    return _upstream_page(repository_pk, project, listing, kept, content_type)
 
 
 def stale_upstream_detail(repository_pk, project, content_type):
@@ -88,11 +90,19 @@ def stale_upstream_detail(repository_pk, project, content_type):
     last = upstream_records.last_read(repository_pk, project)
     if last is None or (timezone.now() - last.read_at).total_seconds() > max_age:
         return None
-    return _upstream_page(project, last.listing, last.kept, content_type, last.read_at)
+    return _upstream_page(
+        repository_pk, project, last.listing, last.kept, content_type, last.read_at
+    )
 
 
-def _upstream_page(project, listing, kept, content_type, stale_since=None):
-    """The page of an upstream's files (and status), from what is kept of each file."""
+def _upstream_page(repository_pk, project, listing, kept, content_type, stale_since=None):
+    """The page of an upstream's files (and status), from what is kept of each file, without
+    the files the index's cooldown holds back; it is remembered only until the next of those
+    matures or an exception expires (`fresh_until`), so nothing appears late or stays listed."""
+    listed = [item for item in listing.files if item.filename in kept]  # not when changed since
+    now = timezone.now()
+    hold = cooldown.hold_for(repository_pk, project, now)
+    times = {item.filename: kept[item.filename].upload_time for item in listed}
     entries = [
         simple_render.FileEntry(
             filename=item.filename,
@@ -105,9 +115,10 @@ def _upstream_page(project, listing, kept, content_type, stale_since=None):
             metadata_sha256=kept[item.filename].metadata_sha256,
             yanked=item.yanked,
         )
-        for item in listing.files
-        if item.filename in kept  # not when the upstream was changed meanwhile
+        for item in listed
+        if hold.held(item.filename, times[item.filename], now) is None
     ]
+    changes = earliest(hold.changes_at(name, time, now) for name, time in times.items())
     if (entries := unblocked(project, entries)) is None:
         return blocked_page(project)
     if content_type == simple_render.JSON_TYPE:
@@ -116,7 +127,8 @@ def _upstream_page(project, listing, kept, content_type, stale_since=None):
         text = simple_render.project_page_html(project, entries, listing.status)
     page = _page(text)
     since = stale_since.timestamp() if stale_since else None
-    return Page(body=page.body, etag=page.etag, source="upstream", stale_since=since)
+    until = changes.timestamp() if changes else None
+    return Page(page.body, page.etag, source="upstream", stale_since=since, fresh_until=until)
 
 
 def _version_of(filename):

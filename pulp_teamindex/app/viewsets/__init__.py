@@ -1,7 +1,8 @@
 """REST endpoints, following pulpcore's conventions so pulp CLI and pulp-glue work unchanged:
 content (`content`), team indexes and their versions (`repository`), publications and
 distributions (`distribution`), tokens and namespaces (`admin`), trusted publisher policies
-(`trusted`), the block list (`blocks`). pulpcore registers every viewset found here.
+(`trusted`), the block list (`blocks`), cooldown exceptions (`cooldown`). pulpcore registers
+every viewset found here.
 
 Every path that changes what an index serves (content upload into a repository, repository
 modify) carries a publisher-gate condition in its access policy. Indexes, their versions and
@@ -17,6 +18,7 @@ from pulp_teamindex.app.viewsets.content import (
     ProjectStatusViewSet,
     YankViewSet,
 )
+from pulp_teamindex.app.viewsets.cooldown import CooldownExceptionViewSet
 from pulp_teamindex.app.viewsets.distribution import (
     TeamIndexDistributionViewSet,
     TeamIndexPublicationViewSet,
@@ -29,6 +31,7 @@ from pulp_teamindex.app.viewsets.trusted import TrustedPublisherViewSet
 
 __all__ = [
     "BlockViewSet",
+    "CooldownExceptionViewSet",
     "NamespaceViewSet",
     "PackageFileViewSet",
     "ProjectStatusViewSet",

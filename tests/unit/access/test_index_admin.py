@@ -42,3 +42,32 @@ def test_admin_is_model_or_domain_permission():
 def test_the_refusal_says_who_can_help():
     message = refusal(["publisher", "upstream"])
     assert "publisher and upstream" in message and "Ask an admin" in message
+
+
+class User:
+    def __init__(self, *perms):
+        self.perms = set(perms)
+
+    def has_perm(self, perm, obj=None):
+        return (perm, obj) in self.perms
+
+
+def test_cooldown_exceptions_are_for_admins_and_owners_never_the_publisher():
+    from pulp_teamindex.app.access.index_admin import CHANGE, may_grant_cooldown_exception
+
+    repo, domain, other = object(), object(), object()
+    admin, domain_admin = User((CHANGE, None)), User((CHANGE, domain))
+    owner, stranger = User((CHANGE, repo)), User((CHANGE, other))
+    for user in (admin, domain_admin):
+        assert may_grant_cooldown_exception(user, repo, domain, publishes=False)
+        assert may_grant_cooldown_exception(user, repo, domain, publishes=True)
+    assert may_grant_cooldown_exception(owner, repo, domain, publishes=False)
+    assert not may_grant_cooldown_exception(owner, repo, domain, publishes=True)
+    assert not may_grant_cooldown_exception(stranger, repo, domain, publishes=False)
+    assert not may_grant_cooldown_exception(User(), repo, domain, publishes=True)
+
+
+def test_the_cooldown_is_an_admin_field():
+    current = SimpleNamespace(publisher=None, upstream="u", upstream_cooldown=None)
+    assert admin_fields_changed(current, {"upstream_cooldown": "3d"}) == ["upstream_cooldown"]
+    assert admin_fields_changed(current, {"upstream_cooldown": ""}) == []

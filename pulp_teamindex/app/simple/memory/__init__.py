@@ -19,6 +19,17 @@ from pulp_teamindex.app.simple.memory.page_cache import Cached, PageCache
 from pulp_teamindex.app.simple.memory.routes import RouteTable
 
 
+def _expiry(value):
+    """The time.monotonic() after which `value` is stale, or None (as long as its version)."""
+    expires = None
+    if value.source == "upstream":
+        expires = time.monotonic() + settings.TEAMINDEX_UPSTREAM_TTL
+    if (until := getattr(value, "fresh_until", None)) is not None:
+        left = time.monotonic() + max(0.0, until - time.time())
+        expires = left if expires is None else min(expires, left)
+    return expires
+
+
 class Memory:
     def __init__(self):
         self.routes = RouteTable()
@@ -50,15 +61,13 @@ class Memory:
         """Keep `value`, unless a change was reported since `ticket` was taken, or the change
         feed is down (changes made meanwhile are never reported). What an upstream said is kept
         for TEAMINDEX_UPSTREAM_TTL seconds only: a page, and a file's facts, which its status
-        may withhold next time (a quarantine)."""
+        may withhold next time (a quarantine), and no longer than its `fresh_until` (the
+        cooldown: a held-back file matures, an exception expires)."""
         if not self.routes.trusted:
             return
         owner = route.version_pk if route.pinned else route.repository_pk
-        expires = None
-        if value.source == "upstream":
-            expires = time.monotonic() + settings.TEAMINDEX_UPSTREAM_TTL
         generation, tick = ticket
-        cached = Cached(value, route.version_number, expires, tick)
+        cached = Cached(value, route.version_number, _expiry(value), tick)
         self._pages.put((kind, owner, project, name), cached, generation)
 
     async def once(self, key, func, *args):

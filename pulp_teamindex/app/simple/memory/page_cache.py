@@ -16,6 +16,8 @@ class Page:
     source: str = "local"  # "upstream" when the files come from the index's upstream
     stale_since: float | None = None  # an upstream page served while the upstream fails: the
     # time.time() of the last good read it was built from
+    fresh_until: float | None = None  # the time.time() after which it must be built again
+    # (an upstream file the cooldown holds back matures, or an exception expires)
 
     @property
     def cost(self):
