@@ -1,18 +1,15 @@
 """REST endpoint of the deployment's block list: admins block and lift; nobody deletes (the
 list is the audit of every incident)."""
 
-from django.db import transaction
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from pulpcore.plugin.viewsets import NamedModelViewSet
 from rest_framework import mixins
 from rest_framework.decorators import action
-from rest_framework.response import Response
 
-from pulp_teamindex.app.change_feed import BLOCK, notify_changed, unique_change
 from pulp_teamindex.app.domains import in_domain
 from pulp_teamindex.app.models import Block
 from pulp_teamindex.app.serializers.blocks import BlockSerializer
+from pulp_teamindex.app.viewsets import audited
 
 
 class BlockViewSet(
@@ -56,9 +53,7 @@ class BlockViewSet(
         return in_domain(super().get_queryset())
 
     def perform_create(self, serializer):
-        with transaction.atomic():
-            serializer.save()
-            notify_changed(unique_change(BLOCK), confirm=True)
+        audited.create_announced(serializer)
 
     @extend_schema(
         description="Lift the block: what it named is listed and served again (201, as "
@@ -67,12 +62,6 @@ class BlockViewSet(
     )
     @action(detail=True, methods=["post"], serializer_class=None)
     def lift(self, request, pk=None, **kwargs):
-        block = self.get_object()
-        if block.lifted_at is None:
-            with transaction.atomic():
-                block.lifted_at = timezone.now()
-                block.lifted_by = request.user.get_username()
-                block.save(update_fields=["lifted_at", "lifted_by"])
-                notify_changed(unique_change(BLOCK), confirm=True)
-        data = BlockSerializer(block, context={"request": request}).data
-        return Response(data, status=201)
+        return audited.end_announced(
+            self.get_object(), request, BlockSerializer, "lifted_at", "lifted_by"
+        )

@@ -2,18 +2,15 @@
 lets a project or release of its upstream through the index's cooldown, until a time; nobody
 deletes one (revoking is recorded), so the list is the audit of every exception."""
 
-from django.db import transaction
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from pulpcore.plugin.viewsets import BaseFilterSet, HyperlinkRelatedFilter, NamedModelViewSet
 from rest_framework import mixins
 from rest_framework.decorators import action
-from rest_framework.response import Response
 
 from pulp_teamindex.app.access import readers
-from pulp_teamindex.app.change_feed import BLOCK, notify_changed, unique_change
 from pulp_teamindex.app.models import CooldownException
 from pulp_teamindex.app.serializers.cooldown import CooldownExceptionSerializer
+from pulp_teamindex.app.viewsets import audited
 
 
 class CooldownExceptionFilter(BaseFilterSet):
@@ -55,9 +52,7 @@ class CooldownExceptionViewSet(
         return qs.filter(repository_id__in=readable)
 
     def perform_create(self, serializer):
-        with transaction.atomic():
-            serializer.save()
-            notify_changed(unique_change(BLOCK), confirm=True)
+        audited.create_announced(serializer)
 
     @extend_schema(
         description="Revoke the exception: the cooldown holds its files back again (201, as "
@@ -66,12 +61,6 @@ class CooldownExceptionViewSet(
     )
     @action(detail=True, methods=["post"], serializer_class=None)
     def revoke(self, request, pk=None, **kwargs):
-        granted = self.get_object()
-        if granted.revoked_at is None:
-            with transaction.atomic():
-                granted.revoked_at = timezone.now()
-                granted.revoked_by = request.user.get_username()
-                granted.save(update_fields=["revoked_at", "revoked_by"])
-                notify_changed(unique_change(BLOCK), confirm=True)
-        data = CooldownExceptionSerializer(granted, context={"request": request}).data
-        return Response(data, status=201)
+        return audited.end_announced(
+            self.get_object(), request, CooldownExceptionSerializer, "revoked_at", "revoked_by"
+        )
