@@ -509,3 +509,41 @@ class CooldownException(BaseModel):
     class Meta:
         default_related_name = "%(app_label)s_%(model_name)s"
         indexes = [models.Index(fields=["repository", "project"], name="teamindex_cooldown_lookup")]
+
+
+class Download(BaseModel):
+    """Who fetched a file from an index, counted per hour: the record an incident responder
+    reads when a file turns out to be compromised (`downloads`). Written by the content apps in
+    batches, off the request path; rows older than TEAMINDEX_DOWNLOAD_RECORD_DAYS are deleted.
+    Names are kept as text, so that the record outlives the index, user or token it names."""
+
+    repository = models.ForeignKey(
+        TeamIndexRepository, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    index_name = models.TextField()
+    project = models.TextField()  # normalized
+    version = models.TextField()  # canonical (PEP 440)
+    filename = models.TextField()
+    sha256 = models.CharField(max_length=64)
+    user = models.TextField(default="", blank=True)  # "": anonymous
+    token = models.TextField(default="", blank=True)  # a read token's prefix
+    client = models.TextField(default="", blank=True)  # the client address (`access.clients`)
+    hour = models.DateTimeField()  # the start of the hour counted
+    count = models.BigIntegerField()
+    first_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+    pulp_domain = models.ForeignKey("core.Domain", default=get_domain_pk, on_delete=models.CASCADE)
+
+    class Meta:
+        default_related_name = "%(app_label)s_%(model_name)s"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hour", "repository", "filename", "user", "token", "client"],
+                name="teamindex_download_per_hour",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["sha256", "hour"], name="teamindex_download_sha256"),
+            models.Index(fields=["project", "hour"], name="teamindex_download_project"),
+            models.Index(fields=["hour"], name="teamindex_download_hour"),
+        ]
