@@ -79,8 +79,8 @@ def upload_refusal(project, index_name, marker):
         )
     return (
         f"Project {project!r} is {marker.status} in index {index_name!r}{_because(marker)}. "
-        f"An {marker.status} project accepts no uploads (PEP 792); an admin or owner of the "
-        "index can set it back to active."
+        f"A project that is {marker.status} accepts no uploads (PEP 792); an admin or owner of "
+        "the index can set it back to active."
     )
 
 

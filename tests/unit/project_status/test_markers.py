@@ -49,3 +49,11 @@ def test_messages_name_project_status_and_reason():
     withheld = withheld_files("pkg", Marker("quarantined"))
     assert "quarantined" in withheld and "served" in withheld
     assert "'a', 'b'" in lifting_refusal({"b", "a"})
+
+
+def test_upload_refusals_read_as_english_for_every_status():
+    """No article glued to the status ("An quarantined", issue #28)."""
+    for status in ("archived", "quarantined"):
+        message = upload_refusal("pkg", "team-a", Marker(status))
+        assert f"A project that is {status} accepts no uploads" in message
+        assert "An " not in message
