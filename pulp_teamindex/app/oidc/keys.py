@@ -25,6 +25,7 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+import certifi
 import requests
 import urllib3
 from django.conf import settings
@@ -195,7 +196,6 @@ def _get_json(session, url, deadline):
             timeout=_left(deadline),
             stream=True,
             allow_redirects=False,
-            verify=settings.TEAMINDEX_OIDC_CA_BUNDLE or True,
             headers={"Accept": "application/json"},
         ) as response:
             if response.status_code != 200:
@@ -255,12 +255,25 @@ class _DeadlineSocket(ssl.SSLSocket):
         return super().send(data, flags)
 
 
+def trust_context():
+    """A TLS client context trusting the public roots (certifi's, as requests has them, and the
+    system's) plus TEAMINDEX_OIDC_CA_BUNDLE. The bundle adds to the roots, never replaces them:
+    a deployment naming its cluster's CA for an in-cluster Kubernetes issuer must still reach
+    GitHub's and GitLab's issuers."""
+    context = create_urllib3_context()
+    context.load_verify_locations(cafile=certifi.where())
+    context.load_default_certs()
+    if bundle := settings.TEAMINDEX_OIDC_CA_BUNDLE:
+        context.load_verify_locations(cafile=str(bundle))
+    return context
+
+
 class _DeadlineAdapter(HTTPAdapter):
-    """requests' HTTPS with _DeadlineSocket, through a proxy (HTTPS_PROXY) too. The CA bundle
-    is still loaded by requests (`verify`), so trust is what it was."""
+    """requests' HTTPS with _DeadlineSocket, through a proxy (HTTPS_PROXY) too. Trust is the
+    context's (`trust_context`): urllib3 loads no roots into a context it is given."""
 
     def __init__(self, deadline):
-        self._context = create_urllib3_context()
+        self._context = trust_context()
         self._context.sslsocket_class = _DeadlineSocket
         self._context.deadline = deadline
         super().__init__(max_retries=0)

@@ -4,10 +4,12 @@ exchanges that need keys meanwhile are answered at once. Against a local HTTPS i
 (tests/functional/oidc_issuer.py) that can send its documents one byte at a time."""
 
 import socket
+import ssl
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import certifi
 import pytest
 from django.conf import settings
 from oidc_issuer import Issuer, TestCA
@@ -109,6 +111,15 @@ def test_only_the_configured_ca_bundle_is_trusted(limits, healthy, monkeypatch):
     monkeypatch.setattr(settings, "TEAMINDEX_OIDC_CA_BUNDLE", None)
     failure, _ = _timed(keys.fetch_keys, healthy.url)
     assert isinstance(failure, keys.OidcFetchError) and "SSLError" in str(failure)
+
+
+def test_the_ca_bundle_adds_to_the_public_roots(limits, ca):
+    """Naming a private CA (an in-cluster Kubernetes issuer) must not cut the index off from
+    GitHub's and GitLab's issuers, whose certificates public roots sign (issue #28)."""
+    trusted = {cert["subject"] for cert in keys.trust_context().get_ca_certs()}
+    public = ssl.create_default_context(cafile=certifi.where()).get_ca_certs()
+    assert {cert["subject"] for cert in public} <= trusted
+    assert ((("commonName", "pulp_teamindex test CA"),),) in trusted
 
 
 def test_one_fetch_per_issuer_and_every_other_caller_answered_at_once(limits, issuer, healthy):
