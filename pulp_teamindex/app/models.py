@@ -314,6 +314,9 @@ class PublishToken(BaseModel):
     last_used_at = models.DateTimeField(null=True, blank=True)
     # minted by trusted publishing: the identity's claims and the policies that matched them
     claims = models.JSONField(default=dict, blank=True, editable=False)
+    # minted by trusted publishing: {repository pk: normalized project names, or None for any};
+    # an index missing from it takes nothing. None (every other token): any project.
+    projects = models.JSONField(null=True, blank=True, editable=False)
     pulp_domain = models.ForeignKey("core.Domain", default=get_domain_pk, on_delete=models.CASCADE)
 
     class Meta:
@@ -422,6 +425,8 @@ class TrustedPublisher(BaseModel):
     issuer = models.TextField(db_index=True)
     audience = models.TextField(default="", blank=True)  # "": TEAMINDEX_OIDC_AUDIENCE
     claims = models.JSONField(default=dict)
+    provider = models.TextField(default="", blank=True)  # a preset of `oidc.presets`, or ""
+    projects = models.JSONField(default=list, blank=True)  # normalized names; []: any project
     pulp_domain = models.ForeignKey("core.Domain", default=get_domain_pk, on_delete=models.CASCADE)
 
     class Meta:
