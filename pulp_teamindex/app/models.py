@@ -552,3 +552,16 @@ class Download(BaseModel):
             models.Index(fields=["project", "hour"], name="teamindex_download_project"),
             models.Index(fields=["hour"], name="teamindex_download_hour"),
         ]
+
+
+class ImportStaging(models.Model):
+    """A unit an import task created and has not published yet. An import commits its files
+    batch by batch and publishes them in one version at its end; the rows go with that
+    version's commit. Rows of a task that failed (or whose worker was killed) name what it
+    left behind, which `sweeper.imports` removes."""
+
+    task_id = models.UUIDField(db_index=True)
+    unit = models.ForeignKey(PackageFile, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        default_related_name = "%(app_label)s_%(model_name)s"
