@@ -16,10 +16,13 @@ from pulp_teamindex.app.simple.handlers import (
     serve_from_memory,
     simple_api,
 )
-from pulp_teamindex.app.simple.paths import ALIAS, DOMAIN, PREFIX, SIMPLE
+from pulp_teamindex.app.simple.paths import ALIAS, DOMAIN, JSON_API, PREFIX, SIMPLE
+
+JSON_DOC = JSON_API + r"/[^/]+/(?:[^/]+/)?json/?"  # PyPI's JSON API: <index>/pypi/<project>/json
 
 app.add_routes(
     [
+        web.get(PREFIX + DOMAIN + r"{path:.+/" + JSON_DOC + "}", simple_api),
         web.get(PREFIX + DOMAIN + r"{path:.+/" + SIMPLE + r"(?:/[^/]*)?/?}", simple_api),
         web.get(ALIAS + DOMAIN + "{path:.+}", pypi_alias),
         web.get(PREFIX + DOMAIN + r"{path:.+/" + PACKAGES_DIR + r"[^/]+}", simple_api),

@@ -18,7 +18,7 @@ from pulpcore.plugin.util import set_domain
 from pulp_teamindex.app.access.login_backoff_content import login_backoff
 from pulp_teamindex.app.change_feed.listening import listen
 from pulp_teamindex.app.models import PACKAGES_DIR, TeamIndexDistribution
-from pulp_teamindex.app.simple import answers, guard, paths, resolve
+from pulp_teamindex.app.simple import answers, guard, json_answers, paths, resolve
 from pulp_teamindex.app.simple.memory import Memory
 
 _core = Handler()
@@ -61,6 +61,8 @@ async def _from_memory(request, kind, match):
         set_domain(route.domain)  # a cache miss behind this runs in the index's domain
     if kind == "page":
         return await answers.page(request, route, match["project"] or None, memory)
+    if kind == "json":
+        return await json_answers.project(request, route, match, memory)
     return await answers.file(request, route, match["filename"], memory)
 
 
@@ -92,9 +94,13 @@ async def _serve(request, others):
         return await others(request)
     parts = rest.split("/")
     kind = parts[0]
-    if kind not in (paths.SIMPLE, paths.PACKAGES) or (kind == paths.PACKAGES and route is None):
+    if kind not in (paths.SIMPLE, paths.PACKAGES, paths.JSON_API) or (
+        kind != paths.SIMPLE and route is None
+    ):
         return await _core.stream_content(request)
     await guard.permit(request, distribution, route, memory.grants)
+    if kind == paths.JSON_API:
+        return await _json_api(request, route, ticket)
     if kind == paths.PACKAGES:
         memory.routes.put(route, ticket)
         return await answers.file(request, route, rest[len(PACKAGES_DIR) :], memory)
@@ -102,6 +108,15 @@ async def _serve(request, others):
         raise web.HTTPNotFound(text="Not a simple API page of this index.\n")
     memory.routes.put(route, ticket)
     return await answers.page(request, route, parts[1] if len(parts) == 2 else None, memory)
+
+
+async def _json_api(request, route, ticket):
+    """`<index>/pypi/<project>[/<version>]/json`, PyPI's JSON API (`json_answers`)."""
+    target = paths.target(request)
+    if target is None or target[0] != "json":
+        raise web.HTTPNotFound(text="Not a JSON API path of this index.\n")
+    memory.routes.put(route, ticket)
+    return await json_answers.project(request, route, target[1], memory)
 
 
 async def follow_changes(_app):

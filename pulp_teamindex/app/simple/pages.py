@@ -99,6 +99,23 @@ def _upstream_page(repository_pk, project, listing, kept, content_type, stale_si
     """The page of an upstream's files (and status), from what is kept of each file, without
     the files the index's cooldown holds back; it is remembered only until the next of those
     matures or an exception expires (`fresh_until`), so nothing appears late or stays listed."""
+    entries, changes = upstream_files(repository_pk, project, listing, kept)
+    if entries is None:
+        return blocked_page(project)
+    if content_type == simple_render.JSON_TYPE:
+        text = simple_render.project_page_json(project, entries, listing.status)
+    else:
+        text = simple_render.project_page_html(project, entries, listing.status)
+    page = _page(text)
+    since = stale_since.timestamp() if stale_since else None
+    until = changes.timestamp() if changes else None
+    return Page(page.body, page.etag, source="upstream", stale_since=since, fresh_until=until)
+
+
+def upstream_files(repository_pk, project, listing, kept):
+    """(the entries a page of an upstream's project lists, or None when the block list blocks
+    the project; the moment that changes, or None): the cooldown and the block list applied to
+    what is kept of each file. The project page and its JSON API document both ask this."""
     listed = [item for item in listing.files if item.filename in kept]  # not when changed since
     now = timezone.now()
     hold = cooldown.hold_for(repository_pk, project, now)
@@ -119,16 +136,7 @@ def _upstream_page(repository_pk, project, listing, kept, content_type, stale_si
         if hold.held(item.filename, times[item.filename], now) is None
     ]
     changes = earliest(hold.changes_at(name, time, now) for name, time in times.items())
-    if (entries := unblocked(project, entries)) is None:
-        return blocked_page(project)
-    if content_type == simple_render.JSON_TYPE:
-        text = simple_render.project_page_json(project, entries, listing.status)
-    else:
-        text = simple_render.project_page_html(project, entries, listing.status)
-    page = _page(text)
-    since = stale_since.timestamp() if stale_since else None
-    until = changes.timestamp() if changes else None
-    return Page(page.body, page.etag, source="upstream", stale_since=since, fresh_until=until)
+    return unblocked(project, entries), changes
 
 
 def _version_of(filename):
@@ -160,22 +168,31 @@ def project_detail(version, files, normalized_name, content_type, latest=True):
     """The page of project `normalized_name` listing `files` (its files), or None when there
     are none (a 404); yanks are those of `version`, the status the one it shows (a view of an
     earlier version, `latest` False, also meets a quarantine of the latest)."""
-    rows = list(files.values(*_FILE_FIELDS))
-    if not rows:
+    if (found := project_files(version, files, normalized_name)) is None:
         return None
-    display_name = rows[0]["name"]
-    yanks = dict(
-        members_of(version, Yank)
-        .filter(filename__in=[row["filename"] for row in rows])
-        .values_list("filename", "reason")
-    )
-    files = [_entry(row, yanks.get(row["filename"])) for row in rows]
-    if (files := unblocked(normalized_name, files)) is None:
+    display_name, files = found
+    if files is None:
         return blocked_page(normalized_name)
     status = project_statuses.shown(version, normalized_name, latest)
     if content_type == simple_render.JSON_TYPE:
         return _page(simple_render.project_page_json(normalized_name, files, status))
     return _page(simple_render.project_page_html(display_name, files, status))
+
+
+def project_files(version, files, normalized_name):
+    """(display name, the entries a page of the project lists: `files` with the yanks of
+    `version`, without what the block list withholds, or None when it blocks the project), or
+    None when there are no files. The project page and its JSON API document both ask this."""
+    rows = list(files.values(*_FILE_FIELDS))
+    if not rows:
+        return None
+    yanks = dict(
+        members_of(version, Yank)
+        .filter(filename__in=[row["filename"] for row in rows])
+        .values_list("filename", "reason")
+    )
+    entries = [_entry(row, yanks.get(row["filename"])) for row in rows]
+    return rows[0]["name"], unblocked(normalized_name, entries)
 
 
 def unblocked(project, entries):

@@ -1,6 +1,7 @@
-"""The content app's paths of team indexes: `<prefix>[<domain>/]<index>/simple/[<project>/]`
-and `<prefix>[<domain>/]<index>/packages/<file>`, under pulpcore's content prefix or
-pulp_python's `/pypi/` alias. `<index>` is a base path, maybe followed by `versions/<n>`."""
+"""The content app's paths of team indexes: `<prefix>[<domain>/]<index>/simple/[<project>/]`,
+`<prefix>[<domain>/]<index>/packages/<file>` and PyPI's JSON API,
+`<prefix>[<domain>/]<index>/pypi/<project>[/<version>]/json`, under pulpcore's content prefix
+or pulp_python's `/pypi/` alias. `<index>` is a base path, maybe followed by `versions/<n>`."""
 
 import re
 
@@ -11,22 +12,35 @@ from pulp_teamindex.app.models import PACKAGES_DIR
 
 SIMPLE = SIMPLE_DIR.rstrip("/")
 PACKAGES = PACKAGES_DIR.rstrip("/")
+JSON_API = "pypi"  # PyPI's JSON API under an index: `<index>/pypi/<project>/json`
 PREFIX = settings.CONTENT_PATH_PREFIX
 ALIAS = "/" + PYPI_PREFIX  # pulp_python's paths, kept for teams that come from it
 DOMAIN = "{pulp_domain}/" if settings.DOMAIN_ENABLED else ""
 _PAGE = re.compile(r"^(?P<base>.+?)/" + SIMPLE + r"(?:/(?P<project>[^/]*))?/?$")
+_JSON = re.compile(
+    r"^(?P<base>.+?)/" + JSON_API + r"/(?P<project>[^/]+)/(?:(?P<version>[^/]+)/)?json/?$"
+)
 _FILE = re.compile(r"^(?P<base>.+?)/" + PACKAGES_DIR + r"(?P<filename>[^/]+)$")
 
 
 def target(request):
-    """("page" or "file", the path's match: `base`, and `project` or `filename`) for a page
-    or file path of some index, else None."""
+    """("page", "file" or "json", the path's match: `base`, and `project` or `filename`, and
+    for "json" `version`) for a path of some index, else None. The JSON API is matched first:
+    `<a>/pypi/simple/json` is its document of project `simple` (base paths never nest)."""
     rel = _relative(request.path)
+    if document := _JSON.match(rel):
+        return "json", document
     if page := _PAGE.match(rel):
         return "page", page
     if file := _FILE.match(rel):
         return "file", file
     return None
+
+
+def index_path(request, match):
+    """The path of the index a request's `match` names, as the request spelled it (with the
+    content prefix or the `/pypi/` alias): `<prefix>[<domain>/]<index>/`."""
+    return request.path[: len(request.path) - len(match.string) + match.end("base")] + "/"
 
 
 def _relative(path):
