@@ -20,6 +20,9 @@ class PulpTeamIndexPluginAppConfig(PulpPluginAppConfig):
         TeamIndexRepository.fold_journal = staticmethod(journal.fold)
         signals.connect()
         _check_cooldown_setting()
+        from pulp_teamindex.app.sweeper import workers
+
+        workers.connect()  # a starting worker releases dead workers' tasks (issue #26)
 
 
 def _check_cooldown_setting():

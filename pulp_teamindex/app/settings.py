@@ -109,3 +109,16 @@ DRF_ACCESS_POLICY = {
     "dynaconf_merge_unique": True,
     "reusable_conditions": ["pulp_teamindex.app.access.conditions"],
 }
+
+# A database connection lost under a request (PostgreSQL restarting) answers 503 with
+# Retry-After, not 500, and the connection is dropped; an upload retries once first
+# (pulp_teamindex.app.db_outage). Outermost, so it sees what every other layer answered.
+MIDDLEWARE = "@insert 0 pulp_teamindex.app.db_outage.DatabaseOutageMiddleware"
+
+# Leftovers of crashes (pulp_teamindex.app.sweeper): media files no artifact row names, spool
+# files of uploads whose process died (FILE_UPLOAD_TEMP_DIR), working directories of dead
+# workers, and the unpublished units of failed imports. Nothing younger than
+# TEAMINDEX_SWEEP_GRACE seconds is touched. Swept every TEAMINDEX_SWEEP_INTERVAL seconds by a
+# task (0: never on a schedule) and by `pulpcore-manager teamindex-sweep`.
+TEAMINDEX_SWEEP_GRACE = 3600
+TEAMINDEX_SWEEP_INTERVAL = 3600

@@ -15,6 +15,7 @@ from pulp_teamindex.app.models import (
     members_of,
 )
 from pulp_teamindex.app.project_status.markers import ACTIVE
+from pulp_teamindex.app.sweeper.sweeping import sweep
 from pulp_teamindex.app.tasks.importing import import_directory, import_index
 
 
@@ -95,6 +96,12 @@ def request_fold(repository_pk):
     repository = TeamIndexRepository.objects.filter(pk=repository_pk).first()
     if repository is not None:
         journal.request_fold(repository)
+
+
+def sweep_leftovers():
+    """Run by pulpcore's scheduler every TEAMINDEX_SWEEP_INTERVAL seconds: remove what crashes
+    left behind (`sweeper`)."""
+    return sweep()
 
 
 __all__ = ["import_directory", "import_index"]  # dispatched as tasks.<name>

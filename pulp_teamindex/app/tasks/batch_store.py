@@ -4,18 +4,25 @@ An upload stores one file with a handful of queries and commits; at 100,000 file
 take most of an hour. Here each step is one query per batch (existing filenames, name claims,
 existing artifacts, existing units) inside one transaction per batch, and every file is still
 validated exactly as an upload is.
+
+A batch is whole or nothing: its artifacts, units, links and staging rows commit together, and
+when the transaction rolls back the files it wrote to storage are removed (those no row names:
+an upload of the same bytes may have named one meanwhile). A kill leaves such files for the
+sweeper (`sweeper.media`); the units of batches that did commit are staged under the task
+(`ImportStaging`) until the import's version commits, so a failed import's are removed too.
 """
 
 import shutil
 from pathlib import Path
 
 from django.db import transaction
-from pulpcore.plugin.models import Artifact, ContentArtifact
+from pulpcore.plugin.models import Artifact, ContentArtifact, Task
 
 from pulp_teamindex.app.distfiles import inspect_distribution
 from pulp_teamindex.app.domains import in_domain
 from pulp_teamindex.app.exceptions import InvalidDistribution
-from pulp_teamindex.app.models import PackageFile, ever_held
+from pulp_teamindex.app.models import ImportStaging, PackageFile, ever_held
+from pulp_teamindex.app.sweeper.files import discard_quietly
 from pulp_teamindex.app.upload import checks
 from pulp_teamindex.app.upload.storing import create_unit
 
@@ -33,11 +40,17 @@ class BulkImport:
     def add(self, sources):
         """Validate and store `sources`, a list of (path, name shown in the report)."""
         valid = self._inspect(sources)
-        with transaction.atomic():
-            valid = self._refuse_reuse(valid)
-            refused = checks.refusals(self.repository, [info for info, *_ in valid])
-            valid = self._refuse_files(valid, refused)
-            units = _store_units(valid)
+        written = []  # (storage, name) of the files this batch stores
+        try:
+            with transaction.atomic():
+                valid = self._refuse_reuse(valid)
+                refused = checks.refusals(self.repository, [info for info, *_ in valid])
+                valid = self._refuse_files(valid, refused)
+                units = _store_units(valid, written)
+        except BaseException:
+            for storage, name in written:
+                discard_quietly(storage, [name])
+            raise
         for (info, _path, _shown), unit in zip(valid, units, strict=True):
             self._digest_of[info.filename] = info.sha256
             self.accepted.append(unit)
@@ -86,9 +99,10 @@ def _held_digests(repository, filenames):
     return dict(held.values_list("filename", "sha256"))
 
 
-def _store_units(valid):
-    """The unit pk of every (info, path, shown), creating artifacts and units as needed."""
-    artifacts = _store_artifacts([path for _info, path, _shown in valid])
+def _store_units(valid, written):
+    """The unit pk of every (info, path, shown), creating artifacts and units as needed; the
+    units created are staged under the running task."""
+    artifacts = _store_artifacts([path for _info, path, _shown in valid], written)
     filenames = [info.filename for info, *_ in valid]
     existing = {
         (unit.filename, unit.sha256): unit.pk
@@ -96,7 +110,7 @@ def _store_units(valid):
             "filename", "sha256"
         )
     }
-    links, pks = [], []
+    links, staged, pks = [], [], []
     for info, *_ in valid:
         pk = existing.get((info.filename, info.sha256))
         if pk is None:
@@ -106,26 +120,32 @@ def _store_units(valid):
                 links.append(
                     ContentArtifact(content=unit, artifact=artifact, relative_path=info.filename)
                 )
+                staged.append(ImportStaging(task_id=Task.current().pk, unit=unit))
             pk = unit.pk
         pks.append(pk)
     ContentArtifact.objects.bulk_get_or_create(links)
+    ImportStaging.objects.bulk_create(staged)
     return pks
 
 
-def _store_artifacts(paths):
+def _store_artifacts(paths, written):
     """{sha256: Artifact} for `paths`: existing artifacts are reused (and touched so orphan
     cleanup spares them); the others are created from scratch copies that storage takes over,
-    leaving the sources untouched."""
+    leaving the sources untouched. The (storage, name) of every file it may write is added to
+    `written` before the write."""
     fresh = {}
     scratches = [Path.cwd() / f".import-{n}" for n in range(len(paths))]
-    for path, scratch in zip(paths, scratches, strict=True):
-        artifact = Artifact.init_and_validate(str(shutil.copy(path, scratch)))
-        fresh.setdefault(artifact.sha256, artifact)
-    found = in_domain(Artifact.objects.filter(sha256__in=list(fresh)))
-    found.touch()
-    stored = {artifact.sha256: artifact for artifact in found}
-    new = sorted((a for d, a in fresh.items() if d not in stored), key=lambda a: a.sha256)
-    stored.update((a.sha256, a) for a in Artifact.objects.bulk_get_or_create(new))
-    for scratch in scratches:
-        scratch.unlink(missing_ok=True)
+    try:
+        for path, scratch in zip(paths, scratches, strict=True):
+            artifact = Artifact.init_and_validate(str(shutil.copy(path, scratch)))
+            fresh.setdefault(artifact.sha256, artifact)
+        found = in_domain(Artifact.objects.filter(sha256__in=list(fresh)))
+        found.touch()
+        stored = {artifact.sha256: artifact for artifact in found}
+        new = sorted((a for d, a in fresh.items() if d not in stored), key=lambda a: a.sha256)
+        written += [(a.file.storage, a.storage_path(None)) for a in new]
+        stored.update((a.sha256, a) for a in Artifact.objects.bulk_get_or_create(new))
+    finally:
+        for scratch in scratches:
+            scratch.unlink(missing_ok=True)
     return stored

@@ -3,21 +3,25 @@ devpi export, whose files sit in nested directories) or from another simple inde
 and one new version.
 
 Every file is validated exactly as an upload is; refused files are reported, never stored.
+An import that fails removes what its committed batches stored (`sweeper.imports`); one whose
+worker is killed leaves it to the sweep.
 """
 
 import asyncio
+import functools
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from django.conf import settings
-from pulpcore.plugin.models import ProgressReport
+from pulpcore.plugin.models import ProgressReport, Task
 
 from pulp_teamindex.app.distfiles import normalize_name
 from pulp_teamindex.app.exceptions import UpstreamError
-from pulp_teamindex.app.models import PackageFile, TeamIndexRepository
+from pulp_teamindex.app.models import ImportStaging, PackageFile, TeamIndexRepository
 from pulp_teamindex.app.names import upstream
 from pulp_teamindex.app.names.import_connector import connector
+from pulp_teamindex.app.sweeper.imports import discard_staged_quietly
 from pulp_teamindex.app.tasks.batch_store import BulkImport
 
 SUFFIXES = (".whl", ".tar.gz")
@@ -42,6 +46,22 @@ def candidates(directory):
     )
 
 
+def leaves_nothing_on_failure(run):
+    """`run`, an import task, whose failure removes the units and files its committed batches
+    stored before it fails the task."""
+
+    @functools.wraps(run)
+    def task(*args, **kwargs):
+        try:
+            return run(*args, **kwargs)
+        except BaseException:
+            discard_staged_quietly(Task.current().pk)
+            raise
+
+    return task
+
+
+@leaves_nothing_on_failure
 def import_directory(repository_pk, path):
     """Validate and store every wheel and sdist under `path`, then publish them together. A
     symbolic link that leads out of ALLOWED_IMPORT_PATHS is refused: the allow-list is about
@@ -64,6 +84,7 @@ def import_directory(repository_pk, path):
     return _publish(bulk)
 
 
+@leaves_nothing_on_failure
 def import_index(repository_pk, url):
     """Copy every file a simple index lists (pulp_python, devpi, another team index): each is
     downloaded from the URL its page gives, checked against the sha256 it lists, and then
@@ -126,7 +147,10 @@ def _chunks(items, size):
 
 
 def _publish(bulk):
+    """One version of every accepted file; its units are then no longer staged (a kill in
+    between leaves rows whose units the version holds, which the sweep keeps)."""
     if bulk.accepted:
         with bulk.repository.new_version() as version:
             version.add_content(PackageFile.objects.filter(pk__in=bulk.accepted))
+    ImportStaging.objects.filter(task_id=Task.current().pk).delete()
     return {"imported": len(set(bulk.accepted)), "refused": bulk.refused}

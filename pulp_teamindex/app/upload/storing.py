@@ -16,6 +16,7 @@ from pulpcore.plugin.models import Artifact, ContentArtifact
 from pulpcore.plugin.util import get_domain_pk
 
 from pulp_teamindex.app import journal, locks, rows
+from pulp_teamindex.app.db_outage import retry_once
 from pulp_teamindex.app.domains import domain_kwargs, in_domain
 from pulp_teamindex.app.exceptions import PublishFailed, Refusal
 from pulp_teamindex.app.models import PackageFile
@@ -32,7 +33,13 @@ def publish(repository, upload, info, uploader):
 
     Another writer of the same content that does not take the bytes' lock (a pulpcore task)
     can win the race to insert it: the transaction then fails as a whole and runs once more,
-    finding what that writer stored."""
+    finding what that writer stored. A connection lost on the way (PostgreSQL restarting) runs
+    it once more on a new one (`db_outage.retry_once`): it commits whole or not at all, and a
+    second run of one that did commit finds the file already accepted."""
+    return retry_once(lambda: _publish(repository, upload, info, uploader))
+
+
+def _publish(repository, upload, info, uploader):
     artifact = Artifact.init_and_validate(upload)
     try:
         return _publish_once(repository, upload, artifact, info, uploader)
@@ -81,7 +88,9 @@ def _keep_bytes(artifact, upload, found_pk):
         return found, False
     name = artifact.storage_path(None)
     with _storage_failures(artifact, name):
-        remove_damaged(artifact.file.storage, name, artifact.size, artifact.sha256)
+        if remove_damaged(artifact.file.storage, name, artifact.size, artifact.sha256):
+            artifact.file = name  # intact already: a run cut short by a lost connection wrote it
+            return artifact, True
         artifact.file.save(name, upload, save=False)  # storage moves or copies the upload
         _verify(artifact)
     return artifact, True
