@@ -17,6 +17,7 @@ from pulp_glue.teamindex.context import (
 )
 
 from .blocks import block
+from .incidents import cooldown_exception, download
 from .resources import distribution, repository
 
 
@@ -262,6 +263,8 @@ def trusted_publisher_delete(pulp_ctx: PulpCLIContext, index_name: str, name: st
 teamindex.add_command(repository)
 teamindex.add_command(distribution)
 teamindex.add_command(block)
+teamindex.add_command(download)
+teamindex.add_command(cooldown_exception)
 
 
 def mount(main: click.Group, **kwargs: t.Any) -> None:

@@ -50,6 +50,11 @@ repository_update_options = [
     click.option("--description"),
     click.option("--publisher", help="The one account that may publish (default: the setting)."),
     click.option("--upstream", help="Simple API URL for names no index here owns."),
+    click.option(
+        "--upstream-cooldown",
+        help="Minimum age of an upstream file before it is listed, e.g. 3d or 12h "
+        "(default: the deployment's setting).",
+    ),
     retained_versions_option,
     pulp_labels_option,
 ]

@@ -141,3 +141,27 @@ class PulpTeamIndexBlockContext(PulpEntityContext):
     def lift(self):
         """Lift the block: what it named is served again (the list keeps who lifted it)."""
         return self.call("lift", parameters={self.HREF: self.pulp_href})
+
+
+class PulpTeamIndexDownloadContext(PulpEntityContext):
+    """The download record: who fetched which file of which index, per hour (admins)."""
+
+    ENTITY = "download"
+    ENTITIES = "downloads"
+    HREF = "teamindex_download_href"
+    ID_PREFIX = "teamindex_downloads"
+    NEEDS_PLUGINS = NEEDS
+
+
+class PulpTeamIndexCooldownExceptionContext(PulpEntityContext):
+    """Exceptions to an index's upstream cooldown, granted by its admins and owners."""
+
+    ENTITY = "cooldown exception"
+    ENTITIES = "cooldown exceptions"
+    HREF = "teamindex_cooldown_exception_href"
+    ID_PREFIX = "teamindex_cooldown_exceptions"
+    NEEDS_PLUGINS = NEEDS
+
+    def revoke(self):
+        """Revoke the exception: the cooldown holds the files back again (it stays listed)."""
+        return self.call("revoke", parameters={self.HREF: self.pulp_href})

@@ -10,6 +10,7 @@ from pulpcore.plugin.content import app
 
 from pulp_teamindex.app.models import PACKAGES_DIR
 from pulp_teamindex.app.nul_paths import refuse_nul_paths
+from pulp_teamindex.app.simple.download_record import keep_record
 from pulp_teamindex.app.simple.handlers import (
     follow_changes,
     pypi_alias,
@@ -31,3 +32,4 @@ app.add_routes(
 app.middlewares.insert(0, serve_from_memory)
 app.middlewares.insert(0, refuse_nul_paths)
 app.cleanup_ctx.append(follow_changes)
+app.cleanup_ctx.append(keep_record)

@@ -109,6 +109,14 @@ DRF_ACCESS_POLICY = {
     "dynaconf_merge_unique": True,
     "reusable_conditions": ["pulp_teamindex.app.access.conditions"],
 }
+# The download record (who fetched which file of which index, counted per hour; the blast
+# radius of a blocked file): kept TEAMINDEX_DOWNLOAD_RECORD_DAYS days (0: nothing is recorded),
+# written by each content process every TEAMINDEX_DOWNLOAD_RECORD_FLUSH seconds, counting at most
+# TEAMINDEX_DOWNLOAD_RECORD_MAX_PENDING distinct (hour, index, file, reader, client) between two
+# writes (more are dropped, and logged).
+TEAMINDEX_DOWNLOAD_RECORD_DAYS = 90
+TEAMINDEX_DOWNLOAD_RECORD_FLUSH = 10.0
+TEAMINDEX_DOWNLOAD_RECORD_MAX_PENDING = 50_000
 
 # A database connection lost under a request (PostgreSQL restarting) answers 503 with
 # Retry-After, not 500, and the connection is dropped; an upload retries once first

@@ -56,6 +56,7 @@ def pulp(test_ca):
         devstack.destroy(stack)
 
 
+        TEAMINDEX_DOWNLOAD_RECORD_FLUSH=0.5,  # test_download_record.py reads it at once
 @pytest.fixture(scope="session")
 def admin(pulp):
     return account(pulp, "admin")

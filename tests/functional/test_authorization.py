@@ -15,6 +15,7 @@ persona that may not read B contains its filename, project name or sha256.
 
 import hashlib
 import re
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -151,6 +152,17 @@ def world(pulp, admin, tmp_path_factory):
         assert made.status_code == 201, made.text
         return made.json()["pulp_href"]
 
+    def download(index, filename):
+        """The record of a download of `filename` from `index` (written within a second)."""
+        url = index["distribution"]["base_url"] + "packages/" + filename
+        assert requests.get(url, timeout=30).status_code == 200
+        for _ in range(100):
+            found = admin.get(DOWNLOADS, params={"filename": filename}).json()["results"]
+            if found:
+                return found[0]["pulp_href"]
+            time.sleep(0.1)
+        raise AssertionError(f"no download of {filename} was recorded")
+
     def cooldown_exception(index):
         made = admin.post(EXCEPTIONS, json=_exception_body(index))
         assert made.status_code == 201, made.text
@@ -223,6 +235,7 @@ def world(pulp, admin, tmp_path_factory):
         "spare.block": block(),
         "cx": cooldown_exception(a),
         "spare.cx": cooldown_exception(a),
+        "download": download(a, public.name),
     }
     digest = hashlib.sha256(secret.read_bytes()).hexdigest()
     yield World(
@@ -313,6 +326,7 @@ LEGACY = "/pulp/teamindex/{path}/legacy/"
 NOT_PUBLISHED = {"filenames": ["nothing-1.0-py3-none-any.whl"]}
 LABEL = {"key": "authz", "value": "1"}
 JUNK = ({}, {"file": ("junk-1.0-py3-none-any.whl", b"not a wheel")})
+DOWNLOADS = "/pulp/api/v3/teamindex/downloads/"
 NON_ADMINS = ("anon", "norole", "reader", "owner", "pub", "token")
 TOKEN_STRANGERS = ("anon", "norole", "reader", "owner", "token")
 # hidden: B is no index of theirs, so it answers 404 like a missing one
@@ -727,6 +741,9 @@ CASES = [
 ]
 
 # Inherited listings of pulpcore that include team index objects: they leak nothing either.
+    # the download record names readers and clients of every index: admins only
+    Case(f"GET {DOWNLOADS}", statuses=expect(403, admin=200)),
+    Case("GET {teamindex_download_href}", "download", expect(403, admin=200)),
 GENERIC = [
     Case(f"GET /pulp/api/v3/{path}", statuses=expect(200))
     for path in (

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 from distgen import wheel
-from helpers import Client, make_index, pip, twine_upload, uv_install
+from helpers import Client, make_index, pip, pulp_cli, twine_upload, uv_install
 from test_hostile_upstreams import Hostile, core_metadata, file_url, offered, project_page
 
 JSON = {"Accept": "application/vnd.pypi.simple.v1+json"}
@@ -245,3 +245,34 @@ def test_the_cooldown_is_an_admin_setting_read_strictly(cooled, people, admin, t
     if changed.status_code == 202:
         admin.ok(changed)
     assert listed(index, project) == [old.name, new.name]  # at once: the change empties every page
+
+
+def test_the_pulp_cli_sets_the_cooldown_and_grants_and_revokes_exceptions(
+    pulp, admin, upstream_url, tmp_path
+):
+    name, project = f"cool-cli-{uuid.uuid4().hex[:6]}", f"cooled-cli-{uuid.uuid4().hex[:6]}"
+    repo = ("teamindex", "repository")
+    upstream = f"{upstream_url}/lying/simple/"
+    pulp_cli(pulp, *repo, "create", "--name", name, "--upstream", upstream)
+    pulp_cli(pulp, *repo, "update", "--name", name, "--upstream-cooldown", "3d")
+    shown = pulp_cli(pulp, *repo, "show", "--name", name)
+    try:
+        assert shown["upstream_cooldown"] == "3d"
+        index = {"repository": shown, "distribution": admin.get(shown["distribution"]).json()}
+        old, new = offer_old_and_new(tmp_path, project)
+        assert listed(index, project) == [old.name]
+
+        exceptions = ("teamindex", "cooldown-exception")
+        until = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+        granted = pulp_cli(pulp, *exceptions, "grant", "--repository", name,
+                           "--value", f"{project}==2.0", "--reason", "fix reviewed",
+                           "--expires-at", until)  # fmt: skip
+        assert granted["active"] and granted["version"] == "2"
+        assert sorted(listed(index, project)) == sorted([old.name, new.name])
+        found = pulp_cli(pulp, *exceptions, "list", "--project", project)
+        assert [e["pulp_href"] for e in found] == [granted["pulp_href"]]
+        revoked = pulp_cli(pulp, *exceptions, "revoke", "--href", granted["pulp_href"])
+        assert revoked["revoked_by"] == "admin" and not revoked["active"]
+        assert listed(index, project) == [old.name]
+    finally:
+        pulp_cli(pulp, *repo, "destroy", "--name", name)

@@ -13,8 +13,8 @@ from pulp_teamindex.app.distfiles import normalize_name, parse_filename
 from pulp_teamindex.app.exceptions import InvalidDistribution, PublishFailed, UpstreamError
 from pulp_teamindex.app.models import METADATA_SUFFIX
 from pulp_teamindex.app.names import upstream
+from pulp_teamindex.app.simple import download_record, object_storage
 from pulp_teamindex.app.simple import files as served_files
-from pulp_teamindex.app.simple import object_storage
 from pulp_teamindex.app.simple import pages as simple_pages
 from pulp_teamindex.app.simple.memory.page_cache import MISSING
 from pulp_teamindex.app.simple.negotiation import choose_content_type
@@ -69,13 +69,15 @@ async def file(request, route, name, memory):
         if served.metadata is None:
             raise web.HTTPNotFound()
         return web.Response(body=served.metadata, content_type="text/plain", headers=headers)
-    if served.path is not None:
-        return web.FileResponse(
-            served.path, headers={**headers, "Content-Type": "application/octet-stream"}
-        )
-    if served.stored_as is None:
+    if served.path is None and served.stored_as is None:
         raise web.HTTPNotFound()
-    return await object_storage.respond(request, served, headers)
+    if served.path is not None:
+        headers["Content-Type"] = "application/octet-stream"
+        response = web.FileResponse(served.path, headers=headers)
+    else:
+        response = await object_storage.respond(request, served, headers)
+    download_record.note(request, route, filename, served.sha256)
+    return response
 
 
 async def _served(route, filename, memory, want_metadata=False):

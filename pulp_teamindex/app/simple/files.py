@@ -46,7 +46,7 @@ def _served(artifact, metadata=None, source="local"):
     """How to serve `artifact`'s bytes: sendfile from local storage, else by name from object
     storage (see `object_storage`)."""
     try:
-        return ServedFile(artifact.file.path, metadata, source)
+        return ServedFile(artifact.file.path, metadata, source, sha256=artifact.sha256)
     except NotImplementedError:  # object storage has no local paths
         name, size, sha256 = artifact.file.name, artifact.size, artifact.sha256
         return ServedFile(None, metadata, source, stored_as=name, size=size, sha256=sha256)

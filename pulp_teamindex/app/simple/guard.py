@@ -11,6 +11,7 @@ from asgiref.sync import sync_to_async
 from django.utils import timezone
 from pulpcore.plugin.content import Handler
 
+from pulp_teamindex.app.downloads.book import ANONYMOUS, Reader
 from pulp_teamindex.app.simple import paths, read_tokens
 
 NO_INDEX = (
@@ -26,18 +27,19 @@ WRONG_CREDENTIALS = read_tokens.NOT_ACCEPTED + "\n"
 
 
 def granted(request, route, grants):
-    """Whether these exact credentials were recently granted reading the route's index."""
+    """Who these exact credentials are, if they were recently granted reading the route's
+    index; else None."""
     authorization = request.headers.get("Authorization")
-    return bool(route.rbac_guard and authorization) and grants.allows(
-        authorization, route.rbac_guard, route.repository_pk
-    )
+    if not (route.rbac_guard and authorization):
+        return None
+    return grants.allows(authorization, route.rbac_guard, route.repository_pk)
 
 
 async def permit(request, distribution, route, grants):
     """pulpcore's content guard check, a read token's index scope first; raises the answer for
     a caller who may not read. A granted read is remembered for this index."""
     authorization = request.headers.get("Authorization")
-    lifetime = None
+    lifetime = token = None
     if route is not None and (secret := read_tokens.token_in(authorization)):
         token, why = await sync_to_async(read_tokens.read_token)(secret, route.repository_pk)
         if token is None:
@@ -51,9 +53,18 @@ async def permit(request, distribution, route, grants):
         if route is None or not route.rbac_guard:
             raise  # another kind of guard: pulpcore's own answer
         raise no_index_here(request) from exc
+    request["reader"] = reader = _reader(request, token)
     if guarded and route is not None and route.rbac_guard and authorization:
         ticket = request["grant_ticket"]
-        grants.grant(authorization, route.rbac_guard, route.repository_pk, ticket, lifetime)
+        grants.grant(authorization, route.rbac_guard, route.repository_pk, ticket, reader, lifetime)
+
+
+def _reader(request, token):
+    """Who pulpcore authenticated (and with which read token), for the download record."""
+    user = request.get("user")
+    if user is None or not user.is_authenticated:
+        return ANONYMOUS
+    return Reader(user.get_username(), token.prefix if token is not None else "")
 
 
 def no_index_here(request):

@@ -55,8 +55,12 @@ async def _from_memory(request, kind, match):
     """The answer for a page or file of an index already resolved, when it is public or these
     credentials were recently granted reading it; else None."""
     route = memory.routes.get(match["base"])
-    if route is None or (route.guarded and not guard.granted(request, route, memory.grants)):
+    if route is None:
         return None
+    if route.guarded:
+        if (reader := guard.granted(request, route, memory.grants)) is None:
+            return None
+        request["reader"] = reader
     if route.domain is not None:
         set_domain(route.domain)  # a cache miss behind this runs in the index's domain
     if kind == "page":

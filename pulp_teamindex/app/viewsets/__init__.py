@@ -1,7 +1,8 @@
 """REST endpoints, following pulpcore's conventions so pulp CLI and pulp-glue work unchanged:
 content (`content`), team indexes and their versions (`repository`), publications and
 distributions (`distribution`), tokens and namespaces (`admin`), trusted publisher policies
-(`trusted`), the block list (`blocks`), cooldown exceptions (`cooldown`). pulpcore registers
+(`trusted`), the block list (`blocks`), cooldown exceptions (`cooldown`), the download record
+(`downloads`). pulpcore registers
 every viewset found here.
 
 Every path that changes what an index serves (content upload into a repository, repository
@@ -23,6 +24,7 @@ from pulp_teamindex.app.viewsets.distribution import (
     TeamIndexDistributionViewSet,
     TeamIndexPublicationViewSet,
 )
+from pulp_teamindex.app.viewsets.downloads import DownloadViewSet
 from pulp_teamindex.app.viewsets.repository import (
     TeamIndexRepositoryVersionViewSet,
     TeamIndexRepositoryViewSet,
@@ -33,6 +35,7 @@ __all__ = [
     "BlockViewSet",
     "CooldownExceptionViewSet",
     "NamespaceViewSet",
+    "DownloadViewSet",
     "PackageFileViewSet",
     "ProjectStatusViewSet",
     "PublishTokenViewSet",

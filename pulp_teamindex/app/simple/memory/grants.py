@@ -31,31 +31,31 @@ class GrantCache:
         self._generation = 0
 
     def allows(self, authorization, guard, index):
-        """True if these exact credentials were granted reading `index` behind `guard`
-        recently."""
+        """Who these exact credentials are (the `Reader` granted), if they were granted reading
+        `index` behind `guard` recently; else None."""
         key = (_digest(authorization), guard, index)
-        expires = self._grants.get(key)
-        if expires is None:
-            return False
-        if expires <= self._clock():
+        granted = self._grants.get(key)
+        if granted is None:
+            return None
+        if granted[0] <= self._clock():
             del self._grants[key]
-            return False
-        return True
+            return None
+        return granted[1]
 
     def ticket(self):
         """Take one before authenticating; a grant checked before a change was reported is then
         not remembered after it."""
         return self._generation
 
-    def grant(self, authorization, guard, index, ticket, lifetime=None):
-        """Remember the grant for `ttl` seconds, or less when the credentials themselves end
-        sooner (`lifetime`: an expiring token)."""
+    def grant(self, authorization, guard, index, ticket, reader, lifetime=None):
+        """Remember the grant to `reader` for `ttl` seconds, or less when the credentials
+        themselves end sooner (`lifetime`: an expiring token)."""
         if ticket != self._generation:
             return
         if len(self._grants) >= self._max:
             self._grants.clear()
         ttl = self._ttl if lifetime is None else min(self._ttl, lifetime)
-        self._grants[(_digest(authorization), guard, index)] = self._clock() + ttl
+        self._grants[(_digest(authorization), guard, index)] = (self._clock() + ttl, reader)
 
     def clear(self):
         self._grants.clear()

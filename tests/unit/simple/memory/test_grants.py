@@ -1,8 +1,10 @@
 import asyncio
 
+from pulp_teamindex.app.downloads.book import Reader
 from pulp_teamindex.app.simple.memory.grants import GrantCache, SharedChecks
 
 HEADER = "Basic cmVhZGVyOnNlY3JldA=="
+READER = Reader("reader", "")
 
 
 class Clock:
@@ -14,8 +16,8 @@ class Clock:
 
 def test_a_grant_holds_for_the_same_header_guard_and_index_only():
     grants = GrantCache()
-    grants.grant(HEADER, "guard-a", "index-1", grants.ticket())
-    assert grants.allows(HEADER, "guard-a", "index-1")
+    grants.grant(HEADER, "guard-a", "index-1", grants.ticket(), READER)
+    assert grants.allows(HEADER, "guard-a", "index-1") == READER  # who was granted
     assert not grants.allows(HEADER, "guard-b", "index-1")
     assert not grants.allows(HEADER, "guard-a", "index-2")  # same guard, another index
     assert not grants.allows(HEADER + "x", "guard-a", "index-1")
@@ -24,7 +26,7 @@ def test_a_grant_holds_for_the_same_header_guard_and_index_only():
 def test_a_grant_expires():
     clock = Clock()
     grants = GrantCache(ttl=10, clock=clock)
-    grants.grant(HEADER, "g", "i", grants.ticket())
+    grants.grant(HEADER, "g", "i", grants.ticket(), READER)
     clock.now = 10.5
     assert not grants.allows(HEADER, "g", "i")
 
@@ -32,25 +34,25 @@ def test_a_grant_expires():
 def test_an_expiring_token_is_kept_no_longer_than_it_lives():
     clock = Clock()
     grants = GrantCache(ttl=300, clock=clock)
-    grants.grant(HEADER, "g", "i", grants.ticket(), lifetime=5)
+    grants.grant(HEADER, "g", "i", grants.ticket(), READER, lifetime=5)
     clock.now = 5.5
     assert not grants.allows(HEADER, "g", "i")
 
 
 def test_a_change_forgets_every_grant_and_refuses_one_checked_before_it():
     grants = GrantCache()
-    grants.grant(HEADER, "g", "i", grants.ticket())
+    grants.grant(HEADER, "g", "i", grants.ticket(), READER)
     stale = grants.ticket()
     grants.clear()
     assert not grants.allows(HEADER, "g", "i")
-    grants.grant(HEADER, "g", "i", stale)  # checked before the change: not kept
+    grants.grant(HEADER, "g", "i", stale, READER)  # checked before the change: not kept
     assert not grants.allows(HEADER, "g", "i")
 
 
 def test_memory_stays_bounded():
     grants = GrantCache(max_entries=3)
     for n in range(10):
-        grants.grant(f"Basic {n}", "g", "i", grants.ticket())
+        grants.grant(f"Basic {n}", "g", "i", grants.ticket(), READER)
     assert len(grants._grants) <= 3
 
 

@@ -6,11 +6,13 @@ from pulp_teamindex.app.change_feed.messages import (
     unique_change,
     version_message,
 )
+from pulp_teamindex.app.downloads.book import Reader
 from pulp_teamindex.app.simple.memory import Memory
 from pulp_teamindex.app.simple.memory.page_cache import Page
 from pulp_teamindex.app.simple.memory.routes import Route
 
 HEADER = "Basic cmVhZGVyOnNlY3JldA=="
+READER = Reader("reader", "")
 
 
 def _route(repository, version=1, pinned=False):
@@ -27,7 +29,7 @@ def _memory_with_pages():
         for project in ("a", "b"):
             page = Page(body=f"{repository}/{project}".encode(), etag=project)
             memory.remember(route, "page", project, project, page, memory.ticket())
-    memory.grants.grant(HEADER, "g", "r1", memory.grants.ticket())
+    memory.grants.grant(HEADER, "g", "r1", memory.grants.ticket(), READER)
     return memory
 
 
