@@ -42,6 +42,7 @@ def pulp(test_ca):
         TEAMINDEX_LOGIN_BACKOFF_DELAY=2.0,
         TEAMINDEX_LOGIN_BACKOFF_MAX_DELAY=4.0,
         TEAMINDEX_LOGIN_BACKOFF_WINDOW=20.0,
+        TEAMINDEX_DOWNLOAD_RECORD_FLUSH=0.5,  # test_download_record.py reads it at once
     )
     stack.extra_settings["ALLOWED_IMPORT_PATHS"] = [str(stack.state_dir / "imports")]
     # imports by URL reach loopback only there (test_import.py serves its sources on it)
@@ -56,7 +57,6 @@ def pulp(test_ca):
         devstack.destroy(stack)
 
 
-        TEAMINDEX_DOWNLOAD_RECORD_FLUSH=0.5,  # test_download_record.py reads it at once
 @pytest.fixture(scope="session")
 def admin(pulp):
     return account(pulp, "admin")

@@ -321,12 +321,12 @@ TP = "{teamindex_trusted_publisher_href}"
 TP_BODY = {"issuer": "https://issuer.invalid", "claims": {"repository": "evil/app"}}
 BLOCK = "{teamindex_block_href}"
 EXCEPTIONS = "/pulp/api/v3/teamindex/cooldown-exceptions/"
+DOWNLOADS = "/pulp/api/v3/teamindex/downloads/"
 CX = "{teamindex_cooldown_exception_href}"
 LEGACY = "/pulp/teamindex/{path}/legacy/"
 NOT_PUBLISHED = {"filenames": ["nothing-1.0-py3-none-any.whl"]}
 LABEL = {"key": "authz", "value": "1"}
 JUNK = ({}, {"file": ("junk-1.0-py3-none-any.whl", b"not a wheel")})
-DOWNLOADS = "/pulp/api/v3/teamindex/downloads/"
 NON_ADMINS = ("anon", "norole", "reader", "owner", "pub", "token")
 TOKEN_STRANGERS = ("anon", "norole", "reader", "owner", "token")
 # hidden: B is no index of theirs, so it answers 404 like a missing one
@@ -717,6 +717,9 @@ CASES = [
     Case(f"GET {BLOCK}", "block", expect(403, admin=200)),
     Case(f"POST {BLOCK}lift/", "block", only(*NON_ADMINS, all=403, anon=401, token=401)),
     Case(f"POST {BLOCK}lift/", "spare.block", only("admin", all=201)),
+    # the download record names readers and clients of every index: admins only
+    Case(f"GET {DOWNLOADS}", statuses=expect(403, admin=200)),
+    Case("GET {teamindex_download_href}", "download", expect(403, admin=200)),
     # cooldown exceptions: seen by who may read the index; granted and revoked by its admins
     # and owners, never by its publisher (nor a token, nor another team); nobody deletes one
     Case(f"GET {EXCEPTIONS}", statuses=expect(200)),
@@ -741,9 +744,6 @@ CASES = [
 ]
 
 # Inherited listings of pulpcore that include team index objects: they leak nothing either.
-    # the download record names readers and clients of every index: admins only
-    Case(f"GET {DOWNLOADS}", statuses=expect(403, admin=200)),
-    Case("GET {teamindex_download_href}", "download", expect(403, admin=200)),
 GENERIC = [
     Case(f"GET /pulp/api/v3/{path}", statuses=expect(200))
     for path in (
