@@ -25,5 +25,16 @@ def hold_bytes(sha256):
     _hold(BYTES, int(sha256, 16))
 
 
+def hold_all_bytes(digests):
+    """`hold_bytes` for many contents at once (an import's batch, a sweep), taken in one order
+    by every holder of several, so that two of them never wait for each other."""
+    for number in sorted({_bytes_key(digest) for digest in digests}):
+        _hold(BYTES, number)
+
+
+def _bytes_key(sha256):
+    return int(sha256, 16) & 0x7FFFFFFF
+
+
 def _hold(kind, number):
     rows.fetch("SELECT pg_advisory_xact_lock(%s::int4, %s::int4)", [kind, number & 0x7FFFFFFF])

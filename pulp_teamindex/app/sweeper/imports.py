@@ -65,11 +65,10 @@ def _staged(task_id):
 
 
 def _discard_units(units, storage):
-    """Delete `units` but those held, in one transaction holding their bytes' locks (in digest
-    order, as uploads take one at a time), then the files of the artifacts that went."""
+    """Delete `units` but those held, in one transaction holding their bytes' locks, then the
+    files of the artifacts that went."""
     with transaction.atomic():
-        for digest in sorted({unit.sha256 for unit in units}):
-            locks.hold_bytes(digest)
+        locks.hold_all_bytes(unit.sha256 for unit in units)
         free = PackageFile.objects.filter(pk__in=[u.pk for u in units]).exclude(_held())
         links = ContentArtifact.objects.filter(content__in=free, artifact__isnull=False)
         artifact_pks = set(links.values_list("artifact_id", flat=True))

@@ -18,6 +18,7 @@ from pathlib import Path
 from django.db import transaction
 from pulpcore.plugin.models import Artifact, ContentArtifact, Task
 
+from pulp_teamindex.app import locks
 from pulp_teamindex.app.distfiles import inspect_distribution
 from pulp_teamindex.app.domains import in_domain
 from pulp_teamindex.app.exceptions import InvalidDistribution
@@ -143,6 +144,7 @@ def _store_artifacts(paths, written):
         found.touch()
         stored = {artifact.sha256: artifact for artifact in found}
         new = sorted((a for d, a in fresh.items() if d not in stored), key=lambda a: a.sha256)
+        locks.hold_all_bytes(a.sha256 for a in new)  # no sweep removes them before the commit
         written += [(a.file.storage, a.storage_path(None)) for a in new]
         stored.update((a.sha256, a) for a in Artifact.objects.bulk_get_or_create(new))
     finally:
