@@ -78,7 +78,14 @@ TEAMINDEX_IMPORT_ALLOWED_HOSTS = []
 # their own); the lifetime of a minted token (at most 15 minutes); the signature algorithms
 # accepted; how long an issuer's keys are kept, and the least time between two fetches of them
 # (a token signed with an unknown key fetches them again, for key rotation); the deadline of one
-# fetch; a CA bundle for issuers whose certificates a private CA signed (Kubernetes API servers).
+# fetch; a CA bundle for issuers whose certificates a private CA signed (Kubernetes API servers),
+# trusted in addition to the public roots. TEAMINDEX_OIDC_PROVIDERS: the issuer of each provider
+# preset (`oidc.presets`), the only issuers an index owner's policies may name (GitHub Enterprise
+# Server: https://<host>/_services/token; self-managed GitLab: its URL).
+TEAMINDEX_OIDC_PROVIDERS = {
+    "github": "https://token.actions.githubusercontent.com",
+    "gitlab": "https://gitlab.com",
+}
 TEAMINDEX_OIDC_AUDIENCE = "pulp-teamindex"
 TEAMINDEX_OIDC_TOKEN_LIFETIME = 900
 TEAMINDEX_OIDC_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"]

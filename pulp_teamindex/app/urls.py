@@ -13,6 +13,7 @@ urlpatterns = [
     # PyPI's trusted publishing endpoints, at the host's root where clients look for them
     path("_/oidc/audience", oidc.audience, name="teamindex-oidc-audience"),
     path("_/oidc/mint-token", oidc.mint_token, name="teamindex-oidc-mint-token"),
+    path("_/oidc/burn-token", oidc.burn_token, name="teamindex-oidc-burn-token"),
     path(
         f"{upload_prefix()}{_DOMAIN}<path:path>/legacy/",
         LegacyUploadView.as_view(),

@@ -18,7 +18,7 @@ import pytest
 from distgen import corpus as make_corpus
 from distgen import wheel
 from helpers import MAX_UPLOAD, OIDC_LIMITS, UPSTREAM_LIMITS, account, devstack, make_index
-from oidc_issuer import TestCA
+from oidc_issuer import Issuer, TestCA, github_claims, gitlab_claims
 
 
 @pytest.fixture(scope="session")
@@ -29,12 +29,26 @@ def test_ca(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def pulp(test_ca):
+def provider_issuers(test_ca):
+    """Local issuers playing GitHub Actions and GitLab CI, started before the stack: the stack
+    names them as its provider presets' issuers (TEAMINDEX_OIDC_PROVIDERS)."""
+    issuers = {
+        "github": Issuer(test_ca, github_claims(), path="/github"),
+        "gitlab": Issuer(test_ca, gitlab_claims(), path="/gitlab"),
+    }
+    yield issuers
+    for issuer in issuers.values():
+        issuer.close()
+
+
+@pytest.fixture(scope="session")
+def pulp(test_ca, provider_issuers):
     """Start a disposable stack for the session and tear it down afterwards."""
     stack = devstack.throwaway(
         "test",
         TEAMINDEX_MAX_UPLOAD_SIZE=MAX_UPLOAD,
         TEAMINDEX_OIDC_CA_BUNDLE=str(test_ca.bundle),
+        TEAMINDEX_OIDC_PROVIDERS={name: i.url for name, i in provider_issuers.items()},
         **OIDC_LIMITS,
         **UPSTREAM_LIMITS,
         # failed logins (test_login_backoff.py): 3 wrong passwords, then a 2 s wait, doubling

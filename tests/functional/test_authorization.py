@@ -168,14 +168,13 @@ def world(pulp, admin, tmp_path_factory):
         assert made.status_code == 201, made.text
         return made.json()["pulp_href"]
 
-    def trusted_publisher(index):
+    def trusted_publisher(index, spec=None):
         made = admin.post(
             "teamindex/trusted-publishers/",
             json={
                 "name": f"authz-{uuid.uuid4().hex[:6]}",
                 "repository": index["repository"]["pulp_href"],
-                "issuer": "https://issuer.invalid",
-                "claims": {"repository": "acme/app"},
+                **(spec or {"issuer": "https://issuer.invalid", "claims": {"repository": "a/b"}}),
             },
         )
         assert made.status_code == 201, made.text
@@ -231,6 +230,7 @@ def world(pulp, admin, tmp_path_factory):
         "spare.token3": token(names["pub"], a)["pulp_href"],
         "tp": trusted_publisher(a),
         "spare.tp": trusted_publisher(spare),
+        "owned.tp": trusted_publisher(a, TP_PRESET),
         "block": block(),
         "spare.block": block(),
         "cx": cooldown_exception(a),
@@ -319,6 +319,11 @@ NS = "{teamindex_namespace_href}"
 TOKEN = "{teamindex_publish_token_href}"
 TP = "{teamindex_trusted_publisher_href}"
 TP_BODY = {"issuer": "https://issuer.invalid", "claims": {"repository": "evil/app"}}
+NOT_OWNERS = ("anon", "norole", "reader", "pub", "token")
+TP_PRESET = {
+    "provider": "github",
+    "claims": {"repository": "acme/app", "repository_id": "1", "repository_owner_id": "2"},
+}
 BLOCK = "{teamindex_block_href}"
 EXCEPTIONS = "/pulp/api/v3/teamindex/cooldown-exceptions/"
 DOWNLOADS = "/pulp/api/v3/teamindex/downloads/"
@@ -332,6 +337,10 @@ TOKEN_STRANGERS = ("anon", "norole", "reader", "owner", "token")
 # hidden: B is no index of theirs, so it answers 404 like a missing one
 B_HIDDEN = {"norole": 404, "owner": 404, "pub": 404}
 UPDATED = (200, 202)  # an update that ran at once answers 200, a queued one 202
+
+
+def _tp_name():
+    return f"authz-tp-{uuid.uuid4().hex[:8]}"
 
 
 def _name(w, kind):
@@ -690,22 +699,35 @@ CASES = [
     Case(f"DELETE {TOKEN}", "spare.token3", only("pub", all=204)),
     Case(f"POST {TOKEN}revoke/", "token", only(*TOKEN_STRANGERS, all=404, anon=401, token=401)),
     Case(f"POST {TOKEN}revoke/", "spare.token2", only("pub", "admin", all=200)),
-    # trusted publisher policies: admins set them; nobody else may widen who publishes
-    Case("GET /pulp/api/v3/teamindex/trusted-publishers/", statuses=expect(403, admin=200)),
+    # trusted publisher policies: admins set any; an index's owners (not its publisher) those of
+    # their index, with a provider preset only; everyone sees the policies they manage
+    Case("GET /pulp/api/v3/teamindex/trusted-publishers/", statuses=expect(200)),
+    Case(
+        "POST /pulp/api/v3/teamindex/trusted-publishers/",
+        statuses=expect(403, owner=400, admin=201),
+        body=lambda w: {"name": _tp_name(), "repository": w.href["a.repo"], **TP_BODY},
+    ),
+    Case(
+        "POST /pulp/api/v3/teamindex/trusted-publishers/",
+        statuses=expect(403, owner=201, admin=201),
+        body=lambda w: {"name": _tp_name(), "repository": w.href["a.repo"], **TP_PRESET},
+    ),
     Case(
         "POST /pulp/api/v3/teamindex/trusted-publishers/",
         statuses=expect(403, admin=201),
-        body=lambda w: {"name": "new", "repository": w.href["a.repo"], **TP_BODY},
+        body=lambda w: {"name": _tp_name(), "repository": w.href["b.repo"], **TP_PRESET},
     ),
-    Case(f"GET {TP}", "tp", expect(403, admin=200)),
+    Case(f"GET {TP}", "tp", expect(404, owner=200, admin=200)),
     Case(
         f"PUT {TP}",
         "tp",
-        expect(403, admin=200),
+        expect(404, owner=400, admin=200),
         lambda w: {"name": "put", "repository": w.href["a.repo"], **TP_BODY},
     ),
-    Case(f"PATCH {TP}", "tp", expect(403, admin=200), {"audience": "https://pulp.invalid"}),
-    Case(f"DELETE {TP}", "tp", only(*NON_ADMINS, all=403, anon=401, token=401)),
+    Case(f"PATCH {TP}", "tp", expect(404, owner=400, admin=200), {"audience": "https://x.test"}),
+    Case(f"PATCH {TP}", "owned.tp", expect(404, owner=200, admin=200), {"projects": ["a-b"]}),
+    Case(f"DELETE {TP}", "tp", only(*NOT_OWNERS, all=404, anon=401, token=401)),
+    Case(f"DELETE {TP}", "owned.tp", only("owner", all=204)),
     Case(f"DELETE {TP}", "spare.tp", only("admin", all=204)),
     # the block list: admins block and lift; nobody else sees it, nobody deletes
     Case("GET /pulp/api/v3/teamindex/blocks/", statuses=expect(403, admin=200)),

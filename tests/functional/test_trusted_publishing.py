@@ -12,11 +12,21 @@ from types import SimpleNamespace
 
 import pytest
 import requests
-from helpers import OIDC_LIMITS, Client, make_index, pulp_cli, sha256_of, twine_upload, uv
-from oidc_issuer import REQUEST_TOKEN, Issuer, github_claims, gitlab_claims, kubernetes_claims
+from helpers import (
+    OIDC_LIMITS,
+    Client,
+    legacy_post,
+    make_index,
+    pulp_cli,
+    sha256_of,
+    twine_upload,
+    uv,
+)
+from oidc_issuer import REQUEST_TOKEN, Issuer, github_claims, kubernetes_claims
 from tcp_link import Link
 
 WHEEL = "synth_p00000-1.0.0-py3-none-any.whl"
+WHEEL2 = "synth_p00001-1.0.0-py3-none-any.whl"
 STRANGER_PASSWORD = "Stranger-passw0rd-" + uuid.uuid4().hex  # noqa: S105
 GITHUB_POLICY = {
     "repository": "acme/app",
@@ -26,18 +36,26 @@ GITHUB_POLICY = {
 }
 
 
-@pytest.fixture(scope="module")
-def github(test_ca):
-    issuer = Issuer(test_ca, github_claims(), path="/github")
-    yield issuer
-    issuer.close()
+# What the github preset requires: the name and the ids a re-registered name cannot take over.
+GITHUB_PRESET = {
+    "repository": "acme/app",
+    "repository_id": "101",
+    "repository_owner_id": "202",
+    "job_workflow_ref": "acme/app/.github/workflows/release.yml@*",
+    "environment": "release",
+}
 
 
-@pytest.fixture(scope="module")
-def gitlab(test_ca):
-    issuer = Issuer(test_ca, gitlab_claims(), path="/gitlab")
-    yield issuer
-    issuer.close()
+@pytest.fixture
+def github(provider_issuers):
+    """The issuer the stack's `github` preset names (started with the stack)."""
+    return provider_issuers["github"]
+
+
+@pytest.fixture
+def gitlab(provider_issuers):
+    """The issuer the stack's `gitlab` preset names (started with the stack)."""
+    return provider_issuers["gitlab"]
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +95,22 @@ def _policy(admin, index, issuer, claims, **extra):
     return response.json()
 
 
+def _user(pulp, admin, prefix):
+    name = f"{prefix}-{uuid.uuid4().hex[:6]}"
+    created = admin.post("users/", json={"username": name, "password": STRANGER_PASSWORD})
+    assert created.status_code == 201, created.text
+    return Client(pulp, name, STRANGER_PASSWORD)
+
+
+def _own(admin, index, user):
+    """Give `user` the owner role on the index's repository (what a team lead holds)."""
+    added = admin.post(
+        index["repository"]["pulp_href"] + "add_role/",
+        json={"role": "teamindex.teamindexrepository_owner", "users": [user.username]},
+    )
+    assert added.status_code == 201, added.text
+
+
 def _mint(pulp, identity_token):
     return requests.post(
         f"{pulp.api_url}/_/oidc/mint-token", json={"token": identity_token}, timeout=30
@@ -96,9 +130,9 @@ def _refusal(response, status=422):
     return body["errors"][0]["description"]
 
 
-def _files(pulp, index):
+def _files(pulp, index, project="synth-p00000"):
     page = requests.get(
-        f"{index['distribution']['base_url']}simple/synth-p00000/",
+        f"{index['distribution']['base_url']}simple/{project}/",
         headers={"Accept": "application/vnd.pypi.simple.v1+json"},
         timeout=30,
     )
@@ -138,8 +172,10 @@ def test_uv_publishes_from_a_github_like_job_without_a_secret(
         },
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "Failed to invalidate" not in result.stdout + result.stderr  # uv burned its token
     assert _files(pulp, index) == {WHEEL: sha256_of(corpus / WHEEL)}
     (token,) = _tokens_for(admin, index)
+    assert token["revoked_at"] is not None  # dead as soon as the upload was done
     assert token["user"] == "publisher"
     assert token["claims"]["repository"] == "acme/app"
     assert token["claims"]["ref"] == "refs/tags/v1.0.0"
@@ -410,24 +446,25 @@ def test_policies_are_validated(admin, index, github):
     assert not_strings.status_code == 400
 
 
-def test_only_admins_see_and_set_policies(pulp, admin, index, publisher, github):
+def test_strangers_and_the_publisher_neither_see_nor_set_policies(
+    pulp, admin, index, publisher, github
+):
     policy = _policy(admin, index, github, GITHUB_POLICY)
-    stranger_name = f"stranger-{uuid.uuid4().hex[:6]}"
-    created = admin.post("users/", json={"username": stranger_name, "password": STRANGER_PASSWORD})
-    assert created.status_code == 201, created.text
-    for user in (publisher, Client(pulp, stranger_name, STRANGER_PASSWORD)):
+    stranger = _user(pulp, admin, "stranger")
+    for user in (publisher, stranger):
         attempt = user.post(
             "teamindex/trusted-publishers/",
             json={
                 "name": "mine",
+                "provider": "github",
                 "repository": index["repository"]["pulp_href"],
-                "issuer": github.url,
-                "claims": {"repository": "evil/app"},
+                "claims": GITHUB_PRESET,
             },
         )
         assert attempt.status_code == 403, attempt.text
-        assert user.get("teamindex/trusted-publishers/").status_code == 403
-        assert user.delete(policy["pulp_href"]).status_code in (403, 404)
+        listed = user.get("teamindex/trusted-publishers/")
+        assert listed.status_code == 200 and listed.json()["count"] == 0
+        assert user.delete(policy["pulp_href"]).status_code == 404
     anonymous = requests.get(
         f"{pulp.api_url}/pulp/api/v3/teamindex/trusted-publishers/", timeout=30
     )
@@ -452,3 +489,242 @@ def test_pulp_cli_manages_policies(pulp, index, gitlab):
     )
     assert pulp_cli(pulp, *listing) == []
     assert "accepts issuer" in _refusal(_mint(pulp, gitlab.token()))
+
+
+# ---- burning a minted token (issue #28) -------------------------------------------------------
+
+
+def _burn(pulp, token, url=None):
+    return requests.post(
+        url or f"{pulp.api_url}/_/oidc/burn-token", json={"token": token}, timeout=30
+    )
+
+
+def test_a_burned_token_is_refused_at_once_and_burning_is_idempotent(
+    pulp, admin, index, corpus, publisher, github
+):
+    _policy(admin, index, github, GITHUB_POLICY)
+    token = _minted(pulp, github.token())
+    ci = SimpleNamespace(username="__token__", password=token)
+    first = twine_upload(index, ci, corpus / WHEEL)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert _burn(pulp, token).status_code == 202
+    again = legacy_post(index, ("__token__", token), WHEEL2, (corpus / WHEEL2).read_bytes())
+    assert again.status_code == 401, again.text  # the attacker who copied it is too late
+    assert "revoked" in again.text
+    assert _burn(pulp, token).status_code == 202  # idempotent
+    assert set(_files(pulp, index)) == {WHEEL}
+    # nothing is learned from a burn: a made-up string is answered the same way
+    made_up = _burn(pulp, "pti_" + uuid.uuid4().hex)
+    assert made_up.status_code == 202 and made_up.json() == _burn(pulp, token).json()
+
+
+def test_a_burn_ends_only_tokens_minted_by_trusted_publishing(pulp, index, corpus, publisher):
+    """The burn endpoint is anonymous: a publisher's own long-lived token is not its business."""
+    issued = publisher.post(
+        "teamindex/tokens/",
+        json={"name": "ci", "repositories": [index["repository"]["pulp_href"]]},
+    )
+    assert issued.status_code == 201, issued.text
+    secret = issued.json()["token"]
+    assert _burn(pulp, secret).status_code == 202
+    upload = legacy_post(index, ("__token__", secret), WHEEL, (corpus / WHEEL).read_bytes())
+    assert upload.status_code == 200, upload.text
+
+
+def test_malformed_burn_requests_get_400_and_a_large_body_413(pulp):
+    url = f"{pulp.api_url}/_/oidc/burn-token"
+    assert "minted token" in _refusal(requests.post(url, data=b"{", timeout=30), 400)
+    assert _refusal(_burn(pulp, 12345), 400)
+    assert "at most 1024 characters" in _refusal(_burn(pulp, "x" * 2000), 400)
+    too_large = requests.post(url, data=b" " * (64 * 1024 + 1), timeout=30)
+    assert "over 65536 bytes" in _refusal(too_large, 413)
+    assert requests.get(url, timeout=30).status_code == 405
+
+
+# ---- policies that name their projects --------------------------------------------------------
+
+
+def test_a_project_restricted_policy_mints_tokens_for_its_projects_only(
+    pulp, admin, index, corpus, github
+):
+    policy = _policy(admin, index, github, GITHUB_POLICY, projects=["Synth_P00001"])
+    assert policy["projects"] == ["synth-p00001"]  # normalized
+    token = _minted(pulp, github.token())
+    ci = SimpleNamespace(username="__token__", password=token)
+    refused = twine_upload(index, ci, corpus / WHEEL)  # synth-p00000: another project
+    output = refused.stdout + refused.stderr
+    assert refused.returncode != 0 and "403" in output
+    assert "'synth-p00001'" in output and "'synth-p00000'" in output  # says what it may do
+    assert _files(pulp, index) == {}
+    published = twine_upload(index, ci, corpus / WHEEL2)
+    assert published.returncode == 0, published.stdout + published.stderr
+    assert set(_files(pulp, index, "synth-p00001")) == {WHEEL2}
+    assert _files(pulp, index) == {}
+
+
+def test_a_policy_changed_after_minting_does_not_widen_the_token(
+    pulp, admin, index, corpus, github
+):
+    policy = _policy(admin, index, github, GITHUB_POLICY, projects=["synth-p00001"])
+    token = _minted(pulp, github.token())
+    assert admin.patch(policy["pulp_href"], json={"projects": []}).status_code == 200
+    upload = legacy_post(index, ("__token__", token), WHEEL, (corpus / WHEEL).read_bytes())
+    assert upload.status_code == 403 and "synth-p00000" in upload.text
+    assert admin.delete(policy["pulp_href"]).status_code == 204
+    upload = legacy_post(index, ("__token__", token), WHEEL, (corpus / WHEEL).read_bytes())
+    assert upload.status_code == 403
+
+
+def test_invalid_project_names_are_refused(admin, index, github):
+    for projects in (["not a name"], ["-lead"], "acme-app", [""], [{"name": "x"}]):
+        response = admin.post(
+            "teamindex/trusted-publishers/",
+            json={
+                "name": "p",
+                "repository": index["repository"]["pulp_href"],
+                "issuer": github.url,
+                "claims": GITHUB_POLICY,
+                "projects": projects,
+            },
+        )
+        assert response.status_code == 400, response.text
+        assert "projects" in response.json()
+
+
+# ---- provider presets -------------------------------------------------------------------------
+
+
+def test_the_github_preset_pins_the_ids_a_re_registered_repository_lacks(
+    pulp, admin, index, github
+):
+    made = admin.post(
+        "teamindex/trusted-publishers/",
+        json={
+            "name": "release",
+            "repository": index["repository"]["pulp_href"],
+            "provider": "github",
+            "claims": GITHUB_PRESET,
+        },
+    )
+    assert made.status_code == 201, made.text
+    assert made.json()["issuer"] == github.url  # the deployment's issuer for the preset
+    assert _minted(pulp, github.token())
+    # the repository (or its owner) was deleted and someone registered the name again
+    for claims in ({"repository_id": "999"}, {"repository_owner_id": "999"}):
+        refusal = _refusal(_mint(pulp, github.token(**claims)))
+        assert "no trusted publisher matches" in refusal
+
+
+def test_the_gitlab_preset_pins_project_and_namespace_ids(pulp, admin, index, gitlab):
+    claims = {"project_path": "acme/app", "project_id": "77", "namespace_id": "55"}
+    _policy(admin, index, gitlab, claims, provider="gitlab")
+    assert _minted(pulp, gitlab.token())
+    assert "no trusted publisher matches" in _refusal(_mint(pulp, gitlab.token(project_id="78")))
+
+
+@pytest.mark.parametrize(
+    ("provider", "claims", "problem"),
+    [
+        ("github", {"repository": "acme/app"}, "`repository_id` and `repository_owner_id`"),
+        ("github", {**GITHUB_PRESET, "repository_id": "acme"}, "as numbers"),
+        ("github", {**GITHUB_PRESET, "repository_owner_id": "2*"}, "as numbers"),
+        ("gitlab", {"project_path": "acme/app", "project_id": "77"}, "namespace_id"),
+        ("gitlab", {"project_path": "acme/*", "project_id": "7", "namespace_id": "5"}, "exactly"),
+    ],
+)
+def test_presets_refuse_policies_without_the_ids(admin, index, provider, claims, problem):
+    response = admin.post(
+        "teamindex/trusted-publishers/",
+        json={
+            "name": "p",
+            "provider": provider,
+            "repository": index["repository"]["pulp_href"],
+            "claims": claims,
+        },
+    )
+    assert response.status_code == 400 and problem in response.text, response.text
+
+
+# ---- index owners manage the policies of their own index --------------------------------------
+
+
+def _owner_policy(owner, index, **fields):
+    return owner.post(
+        "teamindex/trusted-publishers/",
+        json={
+            "name": f"own-{uuid.uuid4().hex[:6]}",
+            "repository": index["repository"]["pulp_href"],
+            "provider": "github",
+            "claims": GITHUB_PRESET,
+            **fields,
+        },
+    )
+
+
+def test_an_index_owner_manages_the_policies_of_their_index(
+    pulp, admin, index, other_index, corpus, github
+):
+    owner = _user(pulp, admin, "owner")
+    _own(admin, index, owner)
+    elsewhere = _policy(admin, other_index, github, GITHUB_POLICY)
+    made = _owner_policy(owner, index, projects=["synth-p00000"])
+    assert made.status_code == 201, made.text
+    policy = made.json()
+    assert policy["issuer"] == github.url
+    listed = owner.get("teamindex/trusted-publishers/").json()["results"]
+    assert [p["pulp_href"] for p in listed] == [policy["pulp_href"]]  # not the other index's
+    assert owner.get(elsewhere["pulp_href"]).status_code == 404
+    changed = owner.patch(policy["pulp_href"], json={"claims": {**GITHUB_PRESET, "ref": "v*"}})
+    assert changed.status_code == 200, changed.text
+    token = _minted(pulp, github.token(ref="v1.0.0"))
+    published = twine_upload(
+        index, SimpleNamespace(username="__token__", password=token), corpus / WHEEL
+    )
+    assert published.returncode == 0, published.stdout + published.stderr
+    assert owner.delete(policy["pulp_href"]).status_code == 204
+
+
+def test_an_index_owner_cannot_reach_beyond_their_index(
+    pulp, admin, index, other_index, publisher, github, kubernetes
+):
+    """The attacks of an owner (or a stolen owner account) on the policies: another team's index,
+    a prefix identity, an issuer of their choosing, a policy without the preset's ids, moving
+    a policy to another index, changing or deleting another index's policy."""
+    owner = _user(pulp, admin, "owner")
+    _own(admin, index, owner)
+    other = _owner_policy(owner, other_index)
+    assert other.status_code == 403, other.text
+    refusals = {
+        "exactly: no `*` in repository": {"claims": {**GITHUB_PRESET, "repository": "acme/*"}},
+        "no `*` in sub": {"claims": {**GITHUB_PRESET, "sub": "repo:acme/*"}},
+        "only an admin may name another issuer": {"issuer": kubernetes.url},
+        "must use a provider preset": {
+            "provider": "",
+            "issuer": kubernetes.url,
+            "claims": {"sub": "system:serviceaccount:ci:publisher"},
+        },
+        "repository_owner_id": {"claims": {"repository": "acme/app", "repository_id": "101"}},
+    }
+    for problem, fields in refusals.items():
+        refused = _owner_policy(owner, index, **fields)
+        assert refused.status_code == 400 and problem in refused.text, (problem, refused.text)
+    mine = _owner_policy(owner, index).json()
+    moved = owner.patch(
+        mine["pulp_href"], json={"repository": other_index["repository"]["pulp_href"]}
+    )
+    assert moved.status_code == 403, moved.text
+    widened = owner.patch(mine["pulp_href"], json={"provider": "", "issuer": kubernetes.url})
+    assert widened.status_code == 400, widened.text
+    theirs = _policy(admin, other_index, github, GITHUB_POLICY)
+    assert owner.patch(theirs["pulp_href"], json={"projects": ["x"]}).status_code == 404
+    assert owner.delete(theirs["pulp_href"]).status_code == 404
+    # an admin's policy of the owner's own index without a preset stays as the admin wrote it
+    admins = _policy(admin, index, kubernetes, {"sub": "system:serviceaccount:ci:publisher"})
+    assert owner.patch(admins["pulp_href"], json={"name": "mine now"}).status_code == 400
+    # the publisher account, even as an owner, may not plant a policy that outlives its password
+    _own(admin, index, publisher)
+    assert _owner_policy(publisher, index).status_code == 403
+    after = {p["pulp_href"] for p in admin.get("teamindex/trusted-publishers/").json()["results"]}
+    assert {mine["pulp_href"], theirs["pulp_href"], admins["pulp_href"]} <= after
+    assert admin.get(mine["pulp_href"]).json()["repository"] == index["repository"]["pulp_href"]

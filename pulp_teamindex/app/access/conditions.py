@@ -7,6 +7,7 @@ from rest_framework.exceptions import ValidationError
 from pulp_teamindex.app.access import index_admin
 from pulp_teamindex.app.access.readers import may_view, served_repository
 from pulp_teamindex.app.models import TeamIndexRepository
+from pulp_teamindex.app.oidc import management as trusted
 from pulp_teamindex.app.upload.gate import may_publish
 
 
@@ -43,6 +44,20 @@ def may_grant_cooldown_exception(request, view, action):
     return index_admin.may_grant_cooldown_exception(
         request.user, repository, get_domain(), publishes
     )
+
+
+def may_manage_trusted_publishers(request, view, action):
+    """An owner of the index (not its publisher) manages its trusted publisher policies: the
+    index of the policy changed or deleted and the index the body names must both be theirs,
+    so a policy is never written for, or moved to, another team's index."""
+    repositories = [view.get_object().repository] if view.detail else []
+    if href := request.data.get("repository"):
+        try:
+            repositories.append(NamedModelViewSet.get_resource(href, TeamIndexRepository))
+        except ValidationError:
+            return False
+    domain = get_domain()
+    return bool(repositories) and all(trusted.owns(request.user, r, domain) for r in repositories)
 
 
 def may_view_served_repository(request, view, action):

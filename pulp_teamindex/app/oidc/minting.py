@@ -4,7 +4,8 @@ trusted publisher policies it matches.
 The minted token acts as those indexes' publishing authority (the publisher gate stays the one
 rule for uploads), expires within TEAMINDEX_OIDC_TOKEN_LIFETIME (at most 15 minutes), is stored
 as a digest like every token, and keeps the identity's claims for the audit. Each identity
-token is exchanged once: its `jti` is kept until it expires.
+token is exchanged once: its `jti` is kept until it expires. The token may publish only the
+projects the matched policies name (`scope`), and the client burns it when its upload is done.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -17,10 +18,12 @@ from django.utils import timezone
 from pulp_teamindex.app.models import IdentityTokenUse, PublishToken, TrustedPublisher
 from pulp_teamindex.app.oidc import OidcRefusal, verify
 from pulp_teamindex.app.oidc.policies import audience_of, matches
+from pulp_teamindex.app.oidc.scope import token_projects
 from pulp_teamindex.app.upload import tokens
 from pulp_teamindex.app.upload.gate import publisher_for
 
 MAX_LIFETIME = 900
+MAX_MINTED = 1024  # characters: a minted token is 47
 # The claims kept with a minted token: who the CI identity was and which run asked.
 AUDIT_CLAIMS = (
     "iss", "sub", "jti", "repository", "repository_id", "repository_owner", "ref", "sha",
@@ -123,10 +126,26 @@ def _issue(user, matched, claims):
         prefix=prefix,
         expires_at=timezone.now() + timedelta(seconds=lifetime),
         claims=kept,
+        projects=token_projects(matched),
         pulp_domain_id=matched[0].pulp_domain_id,
     )
     token.repositories.set([p.repository for p in matched])
     return plaintext, token
+
+
+def burn(plaintext):
+    """Revoke the token trusted publishing minted as `plaintext`, if it is one and still live;
+    the caller learns nothing either way (whoever holds a token may end it, nobody may probe
+    for one). Every upload looks its token up afresh, so the next one is refused."""
+    if not isinstance(plaintext, str) or not plaintext or len(plaintext) > MAX_MINTED:
+        raise OidcRefusal(
+            "invalid-payload",
+            f"Send the minted token as a string of at most {MAX_MINTED} characters.",
+            status=400,
+        )
+    PublishToken.objects.filter(
+        digest=tokens.digest_of(plaintext), revoked_at__isnull=True
+    ).exclude(claims={}).update(revoked_at=timezone.now())
 
 
 def _identity(claims):

@@ -3,15 +3,18 @@
 from gettext import gettext as _
 
 from pulpcore.plugin.serializers import DetailRelatedField, IdentityField, ModelSerializer
+from pulpcore.plugin.util import get_domain
 from rest_framework import serializers
 
 from pulp_teamindex.app.models import TeamIndexRepository, TrustedPublisher
-from pulp_teamindex.app.oidc.policies import spec_errors
+from pulp_teamindex.app.oidc import management, presets
+from pulp_teamindex.app.oidc.policies import normalized_projects, owner_errors, spec_errors
 
 
 class TrustedPublisherSerializer(ModelSerializer):
     """Identity tokens of `issuer` whose claims match `claims` may be exchanged at
-    `/_/oidc/mint-token` for a 15-minute token that publishes to `repository`."""
+    `/_/oidc/mint-token` for a 15-minute token that publishes `projects` (all when empty) to
+    `repository`."""
 
     pulp_href = IdentityField(view_name="teamindex/trusted-publishers-detail")
     name = serializers.CharField(help_text=_("What the policy is for, e.g. `release workflow`."))
@@ -20,11 +23,24 @@ class TrustedPublisherSerializer(ModelSerializer):
         queryset=TeamIndexRepository.objects.all(),
         help_text=_("The team index the matching identities may publish to."),
     )
+    provider = serializers.ChoiceField(
+        choices=presets.CHOICES,
+        required=False,
+        allow_blank=True,
+        help_text=_(
+            "A preset: `github` requires the claims repository, repository_id and "
+            "repository_owner_id; `gitlab` project_path, project_id and namespace_id (ids a "
+            "re-registered name cannot take over). Its issuer is the deployment's "
+            "(TEAMINDEX_OIDC_PROVIDERS) unless an admin names another. Index owners must use one."
+        ),
+    )
     issuer = serializers.CharField(
+        required=False,
+        allow_blank=True,
         help_text=_(
             "The tokens' `iss`, e.g. https://token.actions.githubusercontent.com, "
-            "https://gitlab.com or a Kubernetes API server's issuer URL."
-        )
+            "https://gitlab.com or a Kubernetes API server's issuer URL; blank: the preset's."
+        ),
     )
     audience = serializers.CharField(
         required=False,
@@ -38,21 +54,46 @@ class TrustedPublisherSerializer(ModelSerializer):
             "At least one of sub, repository, repository_id, project_path, project_id exactly."
         )
     )
+    projects = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        allow_empty=True,
+        help_text=_(
+            "The project names a token minted by this policy may upload (normalized); "
+            "empty: any project of the index."
+        ),
+    )
 
     def validate(self, data):
         current = self.instance  # a partial update is checked as the policy it leaves
-        issuer = data.get("issuer", getattr(current, "issuer", ""))
-        errors = spec_errors(issuer, data.get("claims", getattr(current, "claims", None)))
+        provider = data.get("provider", getattr(current, "provider", ""))
+        issuer = data.get("issuer", getattr(current, "issuer", "")) or presets.issuer_of(provider)
+        claims = data.get("claims", getattr(current, "claims", None))
+        errors = spec_errors(issuer, claims) + presets.preset_errors(provider, claims)
+        if not self._by_admin():
+            errors += owner_errors(provider, issuer, claims)
         if errors:
             raise serializers.ValidationError({"claims": errors})
+        data["issuer"] = issuer
+        if "projects" in data:
+            data["projects"], problems = normalized_projects(data["projects"])
+            if problems:
+                raise serializers.ValidationError({"projects": problems})
         return data
+
+    def _by_admin(self):
+        request = self.context.get("request")
+        action = "change" if self.instance else "add"
+        return request is not None and management.is_admin(request.user, action, get_domain())
 
     class Meta:
         model = TrustedPublisher
         fields = ModelSerializer.Meta.fields + (
             "name",
             "repository",
+            "provider",
             "issuer",
             "audience",
             "claims",
+            "projects",
         )

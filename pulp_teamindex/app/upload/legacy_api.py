@@ -20,6 +20,7 @@ from pulp_teamindex.app.domains import in_domain
 from pulp_teamindex.app.exceptions import InvalidDistribution, Refusal
 from pulp_teamindex.app.models import TeamIndexDistribution, TeamIndexRepository
 from pulp_teamindex.app.nul_paths import has_nul
+from pulp_teamindex.app.oidc.scope import project_refusal
 from pulp_teamindex.app.upload.auth import (
     BasicOrTokenAuthentication,
     token_refusal,
@@ -95,6 +96,8 @@ class LegacyUploadView(APIView):
         path = upload.temporary_file_path()
         info = inspect_distribution(path, upload.name, sha256=upload.hashers["sha256"].hexdigest())
         check_claims(form, info, hexdigests(upload.claimed_against))
+        if refusal := project_refusal(request.auth, repository, info.normalized_name):
+            return _text(403, refusal)
         publish(repository, upload, info, uploader_of(request))
         return _text(200, f"OK: {info.filename} is published.")
 

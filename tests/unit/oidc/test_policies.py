@@ -2,7 +2,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from pulp_teamindex.app.oidc.policies import matches, spec_errors
+from pulp_teamindex.app.oidc.policies import matches, normalized_projects, spec_errors
 
 GITHUB = "https://token.actions.githubusercontent.com"
 
@@ -62,3 +62,11 @@ def test_policies_that_would_let_strangers_in_are_refused(issuer, claims, proble
 )
 def test_good_policies_pass(claims):
     assert spec_errors(GITHUB, claims) == []
+
+
+def test_projects_are_normalized_and_checked():
+    assert normalized_projects(["Acme_App", "acme.app", "b"]) == (["acme-app", "b"], [])
+    assert normalized_projects([]) == ([], [])
+    for bad in (["not a name"], ["-x"], "acme", [5], [f"p{n}" for n in range(101)]):
+        names, errors = normalized_projects(bad)
+        assert names == [] and errors, bad

@@ -1,0 +1,1 @@
+`POST /_/oidc/burn-token` (PyPI's endpoint): a client burns its trusted publishing token once its upload is done, and the next request with it is refused. `uv publish --trusted-publishing always` no longer warns "Failed to invalidate trusted publishing token".
