@@ -212,7 +212,13 @@ def _claims(values: t.Iterable[str]) -> dict[str, str]:
 @trusted_publisher.command(name="create")
 @index_option
 @click.option("--name", required=True, help="What the policy is for.")
-@click.option("--issuer", required=True, help="The tokens' iss (an https URL).")
+@click.option(
+    "--provider",
+    type=click.Choice(["github", "gitlab"]),
+    help="A preset pinning the immutable ids (github: repository_id, repository_owner_id; "
+    "gitlab: project_id, namespace_id) and naming the deployment's issuer.",
+)
+@click.option("--issuer", default="", help="The tokens' iss (an https URL; default: the preset's).")
 @click.option(
     "--claim",
     "claims",
@@ -220,17 +226,30 @@ def _claims(values: t.Iterable[str]) -> dict[str, str]:
     required=True,
     help="CLAIM=VALUE, repeatable; a VALUE ending in * matches as a prefix.",
 )
+@click.option(
+    "--project", "projects", multiple=True, help="A project its tokens may upload (repeatable)."
+)
 @click.option("--audience", default="", help="The aud tokens must carry (default: the index's).")
 @pass_pulp_context
 def trusted_publisher_create(
-    pulp_ctx: PulpCLIContext, index_name: str, name: str, issuer: str, claims, audience: str
+    pulp_ctx: PulpCLIContext,
+    index_name: str,
+    name: str,
+    provider: str | None,
+    issuer: str,
+    claims,
+    projects,
+    audience: str,
 ) -> None:
-    """Let identity tokens of ISSUER whose claims match publish to the index."""
+    """Let identity tokens of ISSUER whose claims match publish to the index (only PROJECTs
+    when given)."""
     body = {
         "name": name,
         "repository": _index(pulp_ctx, index_name).pulp_href,
+        "provider": provider or "",
         "issuer": issuer,
         "claims": _claims(claims),
+        "projects": list(projects),
         "audience": audience,
     }
     pulp_ctx.output_result(PulpTeamIndexTrustedPublisherContext(pulp_ctx).create(body=body))

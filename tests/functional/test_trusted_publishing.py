@@ -477,10 +477,17 @@ def test_pulp_cli_manages_policies(pulp, index, gitlab):
     made = pulp_cli(
         pulp,
         *("teamindex", "trusted-publisher", "create", "--repository", repository),
-        *("--name", name, "--issuer", gitlab.url, "--claim", "project_path=acme/app"),
-        *("--claim", "ref_path=refs/heads/*"),
+        *("--name", name, "--provider", "gitlab", "--claim", "project_path=acme/app"),
+        *("--claim", "project_id=77", "--claim", "namespace_id=55"),
+        *("--claim", "ref_path=refs/heads/*", "--project", "Synth_P00000"),
     )
-    assert made["claims"] == {"project_path": "acme/app", "ref_path": "refs/heads/*"}
+    assert made["claims"] == {
+        "project_path": "acme/app",
+        "project_id": "77",
+        "namespace_id": "55",
+        "ref_path": "refs/heads/*",
+    }
+    assert made["issuer"] == gitlab.url and made["projects"] == ["synth-p00000"]
     listing = ("teamindex", "trusted-publisher", "list", "--repository", repository)
     assert [p["name"] for p in pulp_cli(pulp, *listing)] == [name]
     assert _minted(pulp, gitlab.token())
