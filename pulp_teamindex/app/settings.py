@@ -64,6 +64,16 @@ TEAMINDEX_OBJECT_CACHE_SIZE = 256 * 1024 * 1024
 # valid (S3, Azure and GCS backends; it replaces their own expiry for these redirects). It is a
 # bearer link to one private file: it keeps working this long after its reader loses the role.
 TEAMINDEX_OBJECT_URL_LIFETIME = 30
+# Everything one upload or download does with the object store (connect, read, retries, read
+# back) answers within TEAMINDEX_STORE_DEADLINE seconds, plus one second per
+# TEAMINDEX_STORE_MIN_RATE bytes it moves; past that the client gets a 503 with Retry-After. After
+# TEAMINDEX_STORE_BREAKER_FAILURES such failures in a row a process refuses uploads and store
+# downloads at once, until a probe every TEAMINDEX_STORE_PROBE_INTERVAL seconds gets an answer
+# (`store.deadline`). Keep the deadline well below gunicorn's timeout and clients' (pip: 15 s).
+TEAMINDEX_STORE_DEADLINE = 5.0
+TEAMINDEX_STORE_MIN_RATE = 8 * 1024 * 1024
+TEAMINDEX_STORE_BREAKER_FAILURES = 3
+TEAMINDEX_STORE_PROBE_INTERVAL = 2.0
 
 # Hosts an import by URL (`import` with `url`, asked for by an index's publisher) may reach
 # besides public addresses. A host that is, or resolves to, a loopback, private, link-local,

@@ -8,7 +8,8 @@ domain's `redirect_to_object_storage`, as pulpcore does (setting REDIRECT_TO_OBJ
 by default): a redirect to a signed URL valid for TEAMINDEX_OBJECT_URL_LIFETIME seconds
 (`signed_urls`), so the bytes go from the store to the client; or, when it is off (a store
 clients cannot reach), the content app streams them.
-A store that cannot be reached gets a 503 that says so; pages and metadata never touch the
+A store that cannot be reached gets a 503 that says so, within the store deadline and at once
+while the process's breaker is open (`store.deadline`); pages and metadata never touch the
 store, so they keep working meanwhile.
 """
 
@@ -23,12 +24,12 @@ from pulpcore.plugin.util import get_domain
 
 from pulp_teamindex.app.simple import signed_urls
 from pulp_teamindex.app.simple.memory.page_cache import PageCache
+from pulp_teamindex.app.store import deadline as store
 
 log = logging.getLogger(__name__)
 
 CHUNK = 256 * 1024
-RETRY_AFTER = "10"
-UNREACHABLE = "The index's object storage cannot be reached right now; retry shortly.\n"
+UNREACHABLE = "The index's object storage cannot be reached right now"
 
 
 @dataclass(frozen=True)
@@ -51,20 +52,28 @@ async def respond(request, served, headers):
         if (kept := _kept.get(served.stored_as)) is not None:
             return _send(kept.body, headers)
         if served.size is not None and served.size <= settings.TEAMINDEX_OBJECT_CACHE_MAX_FILE:
-            body = await asyncio.to_thread(_read_intact, served)
+            body = await store.acall(_read_intact, served, nbytes=served.size)
             _kept.put(served.stored_as, _Kept(body))
             return _send(body, headers)
+        store.ensure_available()  # a redirect to a store known to be down helps nobody
         url = await asyncio.to_thread(_signed_url, served, request.method)
         if url is not None:
             raise web.HTTPFound(url, headers={**headers, "Cache-Control": "no-store"})
         return await _stream(request, served, headers)
     except web.HTTPException:
         raise
+    except store.StoreUnavailable as exc:
+        log.warning("object storage unavailable serving %s: %s", served.stored_as, exc.message)
+        raise _unavailable(exc.message, exc.retry_after) from None
     except Exception:  # any backend's connection or service error  # noqa: BLE001
         log.warning("object storage failed serving %s", served.stored_as, exc_info=True)
-        raise web.HTTPServiceUnavailable(
-            text=UNREACHABLE, headers={"Retry-After": RETRY_AFTER}
-        ) from None
+        raise _unavailable(UNREACHABLE, store.retry_after()) from None
+
+
+def _unavailable(message, retry_after):
+    return web.HTTPServiceUnavailable(
+        text=f"{message}; retry shortly.\n", headers={"Retry-After": str(retry_after)}
+    )
 
 
 def _send(body, headers):
@@ -96,10 +105,11 @@ def _open(name):
 
 
 async def _stream(request, served, headers):
-    """Stream the object; only a failure before the first byte can still become a 503."""
-    handle = await asyncio.to_thread(_open, served.stored_as)
-    try:
-        chunk = await asyncio.to_thread(handle.read, CHUNK)
+    """Stream the object; only a failure before the first byte can still become a 503. Each
+    read has the store deadline: a store that hangs mid-stream cuts the download short."""
+    handle = await store.acall(_open, served.stored_as)
+    try:  # S3 backends fetch the whole object on the first read
+        chunk = await store.acall(handle.read, CHUNK, nbytes=served.size or CHUNK)
         response = web.StreamResponse(headers=headers)
         response.content_type = "application/octet-stream"
         if served.size is not None:
@@ -107,7 +117,7 @@ async def _stream(request, served, headers):
         await response.prepare(request)
         while chunk:
             await response.write(chunk)
-            chunk = await asyncio.to_thread(handle.read, CHUNK)
+            chunk = await store.acall(handle.read, CHUNK, nbytes=CHUNK)
         await response.write_eof()
         return response
     finally:

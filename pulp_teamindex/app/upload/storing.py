@@ -20,6 +20,7 @@ from pulp_teamindex.app.db_outage import retry_once
 from pulp_teamindex.app.domains import domain_kwargs, in_domain
 from pulp_teamindex.app.exceptions import PublishFailed, Refusal
 from pulp_teamindex.app.models import PackageFile
+from pulp_teamindex.app.store import deadline as store
 from pulp_teamindex.app.upload.storage_check import is_out_of_space, remove_damaged, stored_matches
 
 RETRY_AFTER = 10
@@ -60,7 +61,7 @@ def _publish_once(repository, upload, artifact, info, uploader):
         except Refusal:
             if created:  # nobody else holds these bytes: the file goes with the rollback
                 with suppress(Exception):  # a store gone meanwhile keeps an unnamed object
-                    artifact.file.storage.delete(artifact.file.name)
+                    store.call(artifact.file.storage.delete, artifact.file.name)
             raise
 
 
@@ -79,21 +80,25 @@ def store_artifact(upload, expected_digests=None):
 def _keep_bytes(artifact, upload, found_pk):
     """(artifact, created): the stored artifact `found_pk` (its file repaired if damaged), or
     `artifact` with its file written and read back, its row not inserted yet. Call it holding
-    the bytes' lock."""
+    the bytes' lock. The store work (check, write, read back) has one deadline (`store`)."""
     if found_pk:
         found = Artifact.objects.get(pk=found_pk)
         with _storage_failures(found, found.file.name):
-            _write_if_damaged(found, upload)
+            store.call(_write_if_damaged, found, upload, nbytes=2 * found.size)
         found.touch()
         return found, False
     name = artifact.storage_path(None)
     with _storage_failures(artifact, name):
-        if remove_damaged(artifact.file.storage, name, artifact.size, artifact.sha256):
-            artifact.file = name  # intact already: a run cut short by a lost connection wrote it
-            return artifact, True
-        artifact.file.save(name, upload, save=False)  # storage moves or copies the upload
-        _verify(artifact)
+        store.call(_write_new, artifact, upload, name, nbytes=2 * artifact.size)
     return artifact, True
+
+
+def _write_new(artifact, upload, name):
+    if remove_damaged(artifact.file.storage, name, artifact.size, artifact.sha256):
+        artifact.file = name  # intact already: a run cut short by a lost connection wrote it
+        return
+    artifact.file.save(name, upload, save=False)  # storage moves or copies the upload
+    _verify(artifact)
 
 
 def _keep_unit(info, artifact, new_artifact, found_pk):
@@ -153,9 +158,15 @@ def _storage_failures(artifact, name):
         yield
     except PublishFailed:
         raise
+    except store.StoreUnavailable as exc:  # no answer: nothing to clean up, and no time to
+        raise PublishFailed(
+            503,
+            f"{exc.message}: nothing was stored. Retry the upload.",
+            retry_after=exc.retry_after,
+        ) from exc
     except Exception as exc:  # any storage backend's error  # noqa: BLE001
         with suppress(Exception):  # an unreachable store cannot be cleaned up either
-            remove_damaged(artifact.file.storage, name, artifact.size, artifact.sha256)
+            store.call(remove_damaged, artifact.file.storage, name, artifact.size, artifact.sha256)
         if is_out_of_space(exc):
             raise PublishFailed(
                 507,

@@ -2,14 +2,17 @@
 project statuses."""
 
 from django_filters import CharFilter
+from pulpcore.plugin.serializers import ArtifactSerializer
 from pulpcore.plugin.viewsets import (
     ContentFilter,
     ReadOnlyContentViewSet,
     SingleArtifactContentUploadViewSet,
 )
+from rest_framework.exceptions import APIException
 from rest_framework.parsers import FormParser, JSONParser
 
 from pulp_teamindex.app.distfiles import normalize_name
+from pulp_teamindex.app.exceptions import PublishFailed
 from pulp_teamindex.app.models import (
     PackageFile,
     ProjectStatus,
@@ -21,6 +24,7 @@ from pulp_teamindex.app.serializers.index import (
     YankContentSerializer,
 )
 from pulp_teamindex.app.upload.multipart import PlainFilenameMultiPartParser
+from pulp_teamindex.app.upload.storing import store_artifact
 
 
 def _by_project(queryset, name, value):
@@ -82,11 +86,31 @@ class PackageFileViewSet(SingleArtifactContentUploadViewSet):
     }
 
     def init_content_data(self, serializer, request):
-        """The task re-reads the file under the name validated here, even when the client let
-        it default to the uploaded file's name."""
-        payload = super().init_content_data(serializer, request)
+        """A file is stored as twine's uploads are (`storing.store_artifact`: read back, within
+        the object store's deadline, a 503 at once while the store is down), not by pulpcore's
+        unbounded save. The task re-reads it under the name validated here, even when the
+        client let it default to the uploaded file's name."""
+        if "file" in request.data:
+            payload = {k: v for k, v in request.data.items() if k != "file"}
+            try:
+                artifact = store_artifact(request.data["file"])
+            except PublishFailed as exc:
+                raise StoringFailed(exc) from exc
+            href = ArtifactSerializer(artifact, context={"request": request}).data["pulp_href"]
+            payload["artifact"] = href
+        else:
+            payload = super().init_content_data(serializer, request)
         payload["relative_path"] = serializer.validated_data["relative_path"]
         return payload
+
+
+class StoringFailed(APIException):
+    """A storage failure of a REST upload: its status (503, 507) and Retry-After (`wait`)."""
+
+    def __init__(self, failure):
+        super().__init__(detail=str(failure))
+        self.status_code = failure.status
+        self.wait = failure.retry_after
 
 
 class YankViewSet(ReadOnlyContentViewSet):
