@@ -32,6 +32,7 @@ from pulp_teamindex.app.exceptions import InvalidDistribution
 WHEEL = "bdist_wheel"
 SDIST = "sdist"
 
+MAX_SUMMARY = 512  # characters of a Summary kept for search
 # Core metadata is a few KB; anything past this is not metadata but an attack or an accident.
 MAX_METADATA_BYTES = 1024 * 1024
 # An sdist whose members expand past this is treated as a decompression bomb.
@@ -73,6 +74,7 @@ class DistributionFile:
     size: int
     metadata: bytes
     metadata_sha256: str
+    summary: str = ""  # the core metadata's one line, kept for search
 
 
 def normalize_name(name):
@@ -192,7 +194,14 @@ def inspect_distribution(path, filename, new_upload=True, sha256=None):
         # PEP 658 metadata is served for wheels only: an sdist's PKG-INFO may leave
         # dependencies dynamic, and a resolver trusting it would resolve wrongly.
         metadata_sha256=hashlib.sha256(raw).hexdigest() if packagetype == WHEEL else "",
+        summary=summary_of(meta),
     )
+
+
+def summary_of(meta):
+    """The Summary field (pkginfo's parse of core metadata) on one line, bounded: it is shown
+    in search results, and a summary is one line by the spec."""
+    return " ".join((meta.summary or "").split())[:MAX_SUMMARY]
 
 
 def _digest(path):

@@ -6,8 +6,10 @@ from logging import getLogger
 
 from aiohttp.web import HTTPNotFound, Response
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from pulpcore.plugin.models import (
     AutoAddObjPermsMixin,
@@ -50,11 +52,16 @@ class PackageFile(Content):
     upload_time = models.DateTimeField(default=timezone.now)
     metadata = models.BinaryField(editable=False)
     metadata_sha256 = models.CharField(max_length=64, default="", blank=True)
+    summary = models.TextField(default="", blank=True)  # core metadata's, for search
     _pulp_domain = models.ForeignKey("core.Domain", default=get_domain_pk, on_delete=models.PROTECT)
 
     class Meta:
         default_related_name = "%(app_label)s_%(model_name)s"
         unique_together = ("filename", "sha256", "_pulp_domain")
+        indexes = [  # search (`search`): substrings of names and summaries, pg_trgm
+            GinIndex(fields=["normalized_name"], opclasses=["gin_trgm_ops"], name="ti_name_trgm"),
+            GinIndex(OpClass(Upper("summary"), name="gin_trgm_ops"), name="ti_summary_trgm"),
+        ]
 
 
 class Yank(Content):

@@ -667,6 +667,8 @@ CASES = [
         only(*NON_ADMINS, all=403, anon=401, token=401),
     ),
     Case(f"POST {VERSION}repair/", "a.version", only("admin", all=202)),
+    # search: everyone logged in; hits only from readable indexes (the leak check searches B's tag)
+    Case("GET /pulp/api/v3/teamindex/search/?q=authz", statuses=expect(200)),
     # namespaces: admins grant them
     Case("GET /pulp/api/v3/teamindex/namespaces/", statuses=expect(200)),
     Case(

@@ -167,6 +167,15 @@ def test_a_yanked_release_is_shown_yanked_on_the_next_request(publisher, index, 
     release = document(index, name, "2.0")
     assert release["info"]["yanked"] is True
     assert release["info"]["yanked_reason"] == "broken <b>build</b>"
+    # the index as it was before the yank (the uploads' version) shows it unyanked
+    versions = requests.get(
+        publisher.url(repo + "versions/"), auth=(publisher.username, publisher.password), timeout=30
+    ).json()["results"]
+    before = max(v["number"] for v in versions if v["number"] < versions[0]["number"])
+    pinned = requests.get(base_url(index) + f"versions/{before}/pypi/{name}/json", timeout=30)
+    assert pinned.status_code == 200, pinned.text
+    assert pinned.json()["info"]["version"] == "2.0"
+    assert pinned.json()["info"]["yanked"] is False
 
 
 def test_a_quarantined_project_offers_no_file(publisher, index, project):

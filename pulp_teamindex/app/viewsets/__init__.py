@@ -29,6 +29,7 @@ from pulp_teamindex.app.viewsets.repository import (
     TeamIndexRepositoryVersionViewSet,
     TeamIndexRepositoryViewSet,
 )
+from pulp_teamindex.app.viewsets.search import SearchViewSet
 from pulp_teamindex.app.viewsets.trusted import TrustedPublisherViewSet
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "PackageFileViewSet",
     "ProjectStatusViewSet",
     "PublishTokenViewSet",
+    "SearchViewSet",
     "TeamIndexDistributionViewSet",
     "TeamIndexPublicationViewSet",
     "TeamIndexRepositoryVersionViewSet",
