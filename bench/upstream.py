@@ -1,17 +1,19 @@
 """Upstream benchmark (issue #25): installs and page reads through an index's upstream, against
 the same clients reading the upstream directly, and what the download record costs.
 
-  - the upstream: a public team index holding a 31-project dependency chain, with what PyPI
-    offers (PEP 691 JSON, PEP 658 metadata, upload times); the index under test is an empty
-    team index reading it as its upstream (no cooldown);
+  - the upstream: a public team index of another deployment (a second stack) holding a
+    31-project dependency chain, with what PyPI offers (PEP 691 JSON, PEP 658 metadata, upload
+    times); the index under test is an empty team index reading it as its upstream (no
+    cooldown);
   - `uv pip install` and `pip download` of the chain's top, warm (every page read and file
     fetched once before), median of interleaved runs: through the index and directly;
   - resolving without downloading: `pip install --dry-run` and `uv pip compile` through two
     fresh indexes, counting in the download record the wheels they fetched (none expected:
     they read `.metadata` files);
-  - wrk on one project page read through the upstream (warm) and on an index's own page;
-  - wrk on one file download with the download record on (this stack) and off (a second stack
-    with TEAMINDEX_DOWNLOAD_RECORD_DAYS=0, up at the same time), in interleaved rounds.
+  - wrk on one project page read through the upstream (warm) and on the same page of an index
+    holding its own copy of the chain;
+  - wrk on one file download with the download record on (this stack) and off (the second
+    stack runs with TEAMINDEX_DOWNLOAD_RECORD_DAYS=0), in interleaved rounds.
 
     bench/bootstrap && .bench-venv/bin/python bench/upstream.py [--duration 10] [--rounds 7]
 """
@@ -45,13 +47,13 @@ TOP = "chain-p00030"
 FLUSH = 1.0  # the download record is written every second here, so that it can be read at once
 
 
-def published_chain(admin, publisher, work):
-    """A public team index holding the chain: (its distribution, the chain's files)."""
+def published_chain(admin, publisher, work, prefix="chain"):
+    """A public team index holding a 31-project chain: (its distribution, the chain's files)."""
     repo, dist = teamindex(admin)
     token = publisher.post(
         "teamindex/tokens/", json={"name": "bench", "repositories": [repo]}
     ).json()["token"]
-    chain = corpus(work / "chain", 31, 1, "chain")
+    chain = corpus(work / prefix, 31, 1, prefix)
     twine(dist["upload_url"], "__token__", token, chain)
     return dist, chain
 
@@ -95,10 +97,13 @@ def file_rounds(urls, duration, rounds):
     return {name: statistics.median(values) for name, values in seen.items()}
 
 
-def run(stack, quiet_stack, args):
+def run(stack, other, args):
+    """`other` is another deployment: its index is the upstream (a name published in this
+    deployment is never read from an upstream here)."""
     admin, publisher = clients(stack)
     work = Path(tempfile.mkdtemp(prefix="bench-upstream-"))
-    upstream, _chain = published_chain(admin, publisher, work)
+    upstream, chain = published_chain(*clients(other), work / "upstream")
+    own, own_chain = published_chain(admin, publisher, work / "own", prefix="own")
     through = reading(admin, upstream)
     indexes = {"through_index": through["index_url"], "upstream_directly": upstream["index_url"]}
     r = {"duration_s": args.duration, "rounds": args.rounds}
@@ -113,23 +118,20 @@ def run(stack, quiet_stack, args):
         resolve_without_installing(fresh["index_url"], tool)
         r[f"{tool}_resolve_wheels_downloaded"] = downloads_of(admin, fresh)
 
-    page = f"{TOP}/"
     r["pages"] = {
-        "through_upstream_json": wrk(through["index_url"] + page, args.duration, accept=JSON),
-        "own_json": wrk(upstream["index_url"] + page, args.duration, accept=JSON),
-        "through_upstream_html": wrk(through["index_url"] + page, args.duration),
-        "own_html": wrk(upstream["index_url"] + page, args.duration),
+        "through_upstream_json": wrk(through["index_url"] + f"{TOP}/", args.duration, accept=JSON),
+        "own_json": wrk(own["index_url"] + "own-p00030/", args.duration, accept=JSON),
+        "through_upstream_html": wrk(through["index_url"] + f"{TOP}/", args.duration),
+        "own_html": wrk(own["index_url"] + "own-p00030/", args.duration),
     }
-
-    quiet_admin, quiet_publisher = clients(quiet_stack)
-    quiet, quiet_chain = published_chain(quiet_admin, quiet_publisher, work / "quiet")
-    name = next(p.name for p in quiet_chain if p.name.startswith("chain_p00000"))
+    first = next(p.name for p in chain if p.name.startswith("chain_p00000"))
+    own_first = next(p.name for p in own_chain if p.name.startswith("own_p00000"))
     urls = {
-        "record_on": upstream["base_url"] + "packages/" + name,
-        "record_off": quiet["base_url"] + "packages/" + name,
+        "record_on": own["base_url"] + "packages/" + own_first,
+        "record_off": upstream["base_url"] + "packages/" + first,
     }
     r["file_rps"] = file_rounds(urls, args.duration, args.rounds)
-    r["recorded_downloads"] = downloads_of(admin, upstream)
+    r["recorded_downloads"] = downloads_of(admin, own)
     return r
 
 
@@ -166,11 +168,11 @@ def main():
     args = parser.parse_args()
     stack = start_stack("upstream", TEAMINDEX_DOWNLOAD_RECORD_FLUSH=FLUSH)
     try:
-        quiet = start_stack("norecord", TEAMINDEX_DOWNLOAD_RECORD_DAYS=0)
+        other = start_stack("other", TEAMINDEX_DOWNLOAD_RECORD_DAYS=0)
         try:
-            results = run(stack, quiet, args)
+            results = run(stack, other, args)
         finally:
-            devstack.destroy(quiet)
+            devstack.destroy(other)
     finally:
         devstack.destroy(stack)
     save_results("upstream", results)
