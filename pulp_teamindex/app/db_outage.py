@@ -19,7 +19,7 @@ import sys
 
 import psycopg
 from django.core.signals import got_request_exception
-from django.db import InterfaceError, OperationalError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpResponse
 
 RETRY_AFTER = 5  # seconds: PostgreSQL usually accepts connections again within them
@@ -28,18 +28,27 @@ MESSAGE = (
     "changed by this request. Retry in a few seconds."
 )
 LOST = (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError)
+DATABASE_ERRORS = (DatabaseError, psycopg.Error)
 
 log = logging.getLogger(__name__)
 
 
 def is_lost_connection(exc):
     """Whether `exc`, or an exception it was raised from, is a database connection failing
-    (refused, terminated, closed) rather than a statement the database refused."""
+    (refused, terminated, closed) rather than a statement the database refused: an error of
+    the connection's kind, or any database error that left this thread's connection broken."""
     while exc is not None:
         if isinstance(exc, LOST):
             return True
+        if isinstance(exc, DATABASE_ERRORS) and _connection_broken():
+            return True
         exc = exc.__cause__ or exc.__context__
     return False
+
+
+def _connection_broken():
+    raw = getattr(connection, "connection", None)
+    return raw is not None and bool(getattr(raw, "closed", False) or getattr(raw, "broken", False))
 
 
 def drop_connection():

@@ -262,8 +262,8 @@ def test_an_api_process_killed_mid_upload_leaves_no_spool_file(stack, team):
 
 
 def _upload_continuously(team, tmp_path, tag, stop, results):
-    """Upload new files one after another until `stop` is set; (status, Retry-After, path) of
-    each, or (None, None, path) when the API could not be reached at all."""
+    """Upload new files one after another until `stop` is set; (status, Retry-After, body,
+    path) of each, or (None, None, "", path) when the API could not be reached at all."""
     n = 0
     while not stop.is_set():
         n += 1
@@ -272,25 +272,48 @@ def _upload_continuously(team, tmp_path, tag, stop, results):
         try:
             response = legacy_post(team, auth, path.name, path.read_bytes())
         except requests.RequestException:
-            results.append((None, None, path))
+            results.append((None, None, "", path))
             continue
-        results.append((response.status_code, response.headers.get("Retry-After"), path))
-        if response.status_code == 500:
-            print("500:", response.text[:300])
+        results.append(
+            (response.status_code, response.headers.get("Retry-After"), response.text, path)
+        )
         time.sleep(0.05)
 
 
+def _read_continuously(client, stop, results):
+    """List indexes and packages over REST (teamindex views) until `stop` is set."""
+    while not stop.is_set():
+        for path in ("repositories/teamindex/teamindex/", "content/teamindex/packages/?limit=1"):
+            try:
+                response = client.get(path)
+            except requests.RequestException:
+                results.append((None, None, "", None))
+                continue
+            results.append(
+                (response.status_code, response.headers.get("Retry-After"), response.text, None)
+            )
+        time.sleep(0.1)
+
+
+def _count_in_log(stack, service, text):
+    return (stack.state_dir / "logs" / f"{service}.log").read_text(errors="replace").count(text)
+
+
 def test_a_database_restart_under_uploads_is_never_a_500(stack, team, tmp_path):
-    """Uploads run against both API workers while PostgreSQL restarts and for a while after
-    (a worker that was idle meanwhile still holds a dead connection): no upload answers 500,
-    every acknowledged one is served with its bytes, and every refused one is a 503 with
-    Retry-After."""
-    stop, results = threading.Event(), []
-    uploaders = [
-        threading.Thread(target=_upload_continuously, args=(team, tmp_path, t, stop, results))
+    """Uploads run against both API workers, and REST reads beside them, while PostgreSQL
+    restarts and for a while after (a worker that was idle meanwhile still holds a dead
+    connection): nothing answers 500, every acknowledged upload is served with its bytes, and
+    every refused request is a 503 with Retry-After that says the database is away."""
+    stop, uploads, reads = threading.Event(), [], []
+    retries_before = _count_in_log(stack, "api", "retrying once")
+    workers = [
+        threading.Thread(target=_upload_continuously, args=(team, tmp_path, t, stop, uploads))
         for t in range(3)
     ]
-    for thread in uploaders:
+    workers.append(
+        threading.Thread(target=_read_continuously, args=(account(stack, "admin"), stop, reads))
+    )
+    for thread in workers:
         thread.start()
     try:
         time.sleep(3)
@@ -300,15 +323,21 @@ def test_a_database_restart_under_uploads_is_never_a_500(stack, team, tmp_path):
         time.sleep(20)
     finally:
         stop.set()
-        for thread in uploaders:
+        for thread in workers:
             thread.join()
-    statuses = [status for status, _, _ in results]
-    print("answers:", {s: statuses.count(s) for s in set(statuses)})
-    assert 500 not in statuses
-    refused = [(s, retry) for s, retry, _ in results if s not in (200, None)]
-    assert all(s == 503 and retry for s, retry in refused), refused
-    assert 503 in statuses or None in statuses  # the restart was felt
-    acknowledged = [path for status, _, path in results if status == 200]
+    answers = uploads + reads
+    statuses = [status for status, *_ in answers]
+    print("uploads:", {s: [a[0] for a in uploads].count(s) for s in {a[0] for a in uploads}})
+    print("reads:", {s: [a[0] for a in reads].count(s) for s in {a[0] for a in reads}})
+    print(
+        "uploads retried on a new connection:",
+        _count_in_log(stack, "api", "retrying once") - retries_before,
+    )
+    assert 500 not in statuses, [text[:300] for status, _, text, _ in answers if status == 500]
+    refused = [(s, retry, text[:200]) for s, retry, text, _ in answers if s not in (200, None)]
+    assert all(s == 503 and retry and "database" in text for s, retry, text in refused), refused
+    assert refused  # the restart was felt
+    acknowledged = [path for status, _, _, path in uploads if status == 200]
     assert len(acknowledged) > 10
     _eventually(lambda: _served(team, acknowledged[-1]))
     assert all(_served(team, path) for path in acknowledged)

@@ -13,9 +13,8 @@ from django.utils import timezone
 from pulpcore.plugin.models import Artifact
 
 from pulp_teamindex.app.sweeper.files import discard_unnamed
-from pulp_teamindex.app.sweeper.rules import is_artifact_dir, old_enough
+from pulp_teamindex.app.sweeper.rules import artifact_names, old_enough
 
-PREFIX = "artifact"
 BATCH = 1000
 
 
@@ -23,24 +22,12 @@ def sweep_storage(storage, grace):
     """Remove the unnamed artifact files older than `grace` seconds from `storage`; how many
     went."""
     removed, batch = 0, []
-    for name in _artifact_names(storage):
+    for name in artifact_names(storage.listdir):
         batch.append(name)
         if len(batch) >= BATCH:
             removed += _sweep_batch(storage, batch, grace)
             batch = []
     return removed + _sweep_batch(storage, batch, grace)
-
-
-def _artifact_names(storage, path=PREFIX, top=True):
-    try:
-        dirs, files = storage.listdir(path)
-    except FileNotFoundError:
-        return
-    for name in files:
-        yield f"{path}/{name}"
-    for name in dirs:
-        if is_artifact_dir(name, top):
-            yield from _artifact_names(storage, f"{path}/{name}", top=False)
 
 
 def _sweep_batch(storage, names, grace):

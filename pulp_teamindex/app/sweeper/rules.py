@@ -32,6 +32,20 @@ def is_artifact_dir(name, top):
     return (len(name) == 2 and bool(HEX.fullmatch(name))) or (top and bool(UUID.fullmatch(name)))
 
 
+def artifact_names(listdir, path="artifact", top=True):
+    """Every file name under `path` in artifact directories, walked with `listdir(path)` ->
+    (directories, files) as Django storages list (by prefix on object storage)."""
+    try:
+        dirs, files = listdir(path)
+    except FileNotFoundError:
+        return
+    for name in files:
+        yield f"{path}/{name}"
+    for name in dirs:
+        if is_artifact_dir(name, top):
+            yield from artifact_names(listdir, f"{path}/{name}", top=False)
+
+
 def old_enough(age, grace):
     """Whether something last written `age` seconds ago is past the grace period."""
     return age is not None and age >= grace

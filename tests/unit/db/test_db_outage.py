@@ -114,3 +114,17 @@ def test_other_500s_and_other_answers_are_left_alone(conn):
     ok = db_outage.DatabaseOutageMiddleware(lambda r: HttpResponse(status=200))
     assert ok(RequestFactory().get("/")).status_code == 200
     assert conn.closed == 0
+
+
+class RawConnection:
+    def __init__(self, broken):
+        self.closed, self.broken = False, broken
+
+
+def test_any_database_error_that_broke_the_connection_is_a_lost_connection(conn):
+    from django.db import DatabaseError
+
+    conn.connection = RawConnection(broken=True)
+    assert db_outage.is_lost_connection(DatabaseError("error with status PGRES_TUPLES_OK"))
+    conn.connection = RawConnection(broken=False)
+    assert not db_outage.is_lost_connection(DatabaseError("division by zero"))

@@ -1,4 +1,5 @@
 from pulp_teamindex.app.sweeper.rules import (
+    artifact_names,
     artifact_sha256,
     is_artifact_dir,
     is_spool,
@@ -59,3 +60,31 @@ def test_a_vanished_process_of_this_host_is_dead_once_it_misses_a_heartbeat():
     assert not worker_is_dead("1@here", 9, 30, "here", gone)  # may be between two beats
     assert not worker_is_dead("1@here", 20, 30, "here", alive)
     assert not worker_is_dead("bogus", 20, 30, "here", gone)
+
+
+def test_the_walk_lists_artifacts_only_and_tolerates_a_missing_prefix():
+    tree = {
+        "artifact": ([DOMAIN, "ab", "tmp"], ["stray"]),
+        f"artifact/{DOMAIN}": (["cd"], []),
+        f"artifact/{DOMAIN}/cd": ([], ["e" * 62]),
+        "artifact/ab": ([], ["c" * 62]),
+        "artifact/tmp": ([], ["not-ours"]),
+    }
+
+    def listdir(path):
+        if path not in tree:
+            raise FileNotFoundError(path)
+        return tree[path]
+
+    names = list(artifact_names(listdir))
+    assert names == [
+        "artifact/stray",
+        f"artifact/{DOMAIN}/cd/{'e' * 62}",
+        f"artifact/ab/{'c' * 62}",
+    ]
+    assert [artifact_sha256(n) for n in names] == [None, "cd" + "e" * 62, SHA]
+
+    def nothing(path):
+        raise FileNotFoundError(path)
+
+    assert list(artifact_names(nothing)) == []
