@@ -21,6 +21,9 @@ setup(
         "requests>=2.31",
         # trusted publishing: OIDC identity tokens (RSA and EC signatures need cryptography)
         "PyJWT[crypto]>=2.8",
+        # the web pages render a project's README as PyPI does, and clean it (`web/readme.py`)
+        "readme_renderer[md]>=43",
+        "nh3>=0.2.14",
     ],
     extras_require={
         "cli": ["pulp-cli>=0.41,<0.43", "pulp-glue>=0.41,<0.43"],

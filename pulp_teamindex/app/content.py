@@ -17,7 +17,7 @@ from pulp_teamindex.app.simple.handlers import (
     serve_from_memory,
     simple_api,
 )
-from pulp_teamindex.app.simple.paths import ALIAS, DOMAIN, JSON_API, PREFIX, SIMPLE
+from pulp_teamindex.app.simple.paths import ALIAS, DOMAIN, JSON_API, PREFIX, SIMPLE, WEB_PROJECT
 
 JSON_DOC = JSON_API + r"/[^/]+/(?:[^/]+/)?json/?"  # PyPI's JSON API: <index>/pypi/<project>/json
 
@@ -27,6 +27,10 @@ app.add_routes(
         web.get(PREFIX + DOMAIN + r"{path:.+/" + SIMPLE + r"(?:/[^/]*)?/?}", simple_api),
         web.get(ALIAS + DOMAIN + "{path:.+}", pypi_alias),
         web.get(PREFIX + DOMAIN + r"{path:.+/" + PACKAGES_DIR + r"[^/]+}", simple_api),
+        # the web pages (`web/`): `<index>/`, `<index>/project/<name>/`; any other directory
+        # path goes on to pulpcore's handler, as under `simple_api`
+        web.get(PREFIX + DOMAIN + r"{path:.+/" + WEB_PROJECT + r"/[^/]+/?}", simple_api),
+        web.get(PREFIX + DOMAIN + r"{path:.+/}", simple_api),
     ]
 )
 app.middlewares.insert(0, serve_from_memory)

@@ -20,6 +20,7 @@ from pulp_teamindex.app.change_feed.listening import listen
 from pulp_teamindex.app.models import PACKAGES_DIR, TeamIndexDistribution
 from pulp_teamindex.app.simple import answers, guard, json_answers, paths, resolve
 from pulp_teamindex.app.simple.memory import Memory
+from pulp_teamindex.app.web import answers as web_answers
 
 _core = Handler()
 memory = Memory()
@@ -67,6 +68,8 @@ async def _from_memory(request, kind, match):
         return await answers.page(request, route, match["project"] or None, memory)
     if kind == "json":
         return await json_answers.project(request, route, match, memory)
+    if kind == "web":
+        return await web_answers.page(request, route, match, memory)
     return await answers.file(request, route, match["filename"], memory)
 
 
@@ -91,11 +94,13 @@ async def _serve(request, others):
         key = ("lookup", request.match_info.get("pulp_domain"), path)
         distribution, route, rest = await memory.once(key, sync_to_async(resolve.lookup), path)
     except PathNotResolved:
-        raise guard.no_index_here(request) from None
+        raise _no_index_here(request) from None
     if not isinstance(distribution, TeamIndexDistribution):
         if others is None:
             raise guard.no_index_here(request)
         return await others(request)
+    if route is not None and paths.is_web(rest):
+        return await _web(request, distribution, route, rest, ticket)
     parts = rest.split("/")
     kind = parts[0]
     if kind not in (paths.SIMPLE, paths.PACKAGES, paths.JSON_API) or (
@@ -121,6 +126,26 @@ async def _json_api(request, route, ticket):
         raise web.HTTPNotFound(text="Not a JSON API path of this index.\n")
     memory.routes.put(route, ticket)
     return await json_answers.project(request, route, target[1], memory)
+
+
+async def _web(request, distribution, route, rest, ticket):
+    """`<index>/` and `<index>/project/<name>/`, the index's web pages (`web/`)."""
+    try:
+        await guard.permit(request, distribution, route, memory.grants)
+    except web.HTTPException as exc:
+        raise web_answers.secured(exc) from None
+    target = paths.target(request)
+    if target is None or target[0] != "web" or (rest and target[1]["project"] is None):
+        raise web_answers.secured(web.HTTPNotFound(text="Not a page of this index.\n"))
+    memory.routes.put(route, ticket)
+    return await web_answers.page(request, route, target[1], memory)
+
+
+def _no_index_here(request):
+    """The answer where no index may be read; a web page's carries the security headers."""
+    answer = guard.no_index_here(request)
+    target = paths.target(request)
+    return web_answers.secured(answer) if target and target[0] == "web" else answer
 
 
 async def follow_changes(_app):

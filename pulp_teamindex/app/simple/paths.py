@@ -1,6 +1,7 @@
 """The content app's paths of team indexes: `<prefix>[<domain>/]<index>/simple/[<project>/]`,
 `<prefix>[<domain>/]<index>/packages/<file>` and PyPI's JSON API,
-`<prefix>[<domain>/]<index>/pypi/<project>[/<version>]/json`, under pulpcore's content prefix
+`<prefix>[<domain>/]<index>/pypi/<project>[/<version>]/json`, and the web pages `<index>/` and
+`<index>/project/<project>/`, under pulpcore's content prefix
 or pulp_python's `/pypi/` alias. `<index>` is a base path, maybe followed by `versions/<n>`."""
 
 import re
@@ -21,12 +22,15 @@ _JSON = re.compile(
     r"^(?P<base>.+?)/" + JSON_API + r"/(?P<project>[^/]+)/(?:(?P<version>[^/]+)/)?json/?$"
 )
 _FILE = re.compile(r"^(?P<base>.+?)/" + PACKAGES_DIR + r"(?P<filename>[^/]+)$")
+WEB_PROJECT = "project"  # the web pages (`web/`): `<index>/` and `<index>/project/<name>/`
+_WEB = re.compile(r"^(?P<base>.+?)(?:/" + WEB_PROJECT + r"/(?P<project>[^/]+)/?|/)$")
 
 
 def target(request):
-    """("page", "file" or "json", the path's match: `base`, and `project` or `filename`, and
-    for "json" `version`) for a path of some index, else None. The JSON API is matched first:
-    `<a>/pypi/simple/json` is its document of project `simple` (base paths never nest)."""
+    """("page", "file", "json" or "web", the path's match: `base`, and `project` or
+    `filename`, and for "json" `version`) for a path of some index, else None. The JSON API
+    is matched first: `<a>/pypi/simple/json` is its document of project `simple` (base paths
+    never nest)."""
     rel = _relative(request.path)
     if document := _JSON.match(rel):
         return "json", document
@@ -34,7 +38,15 @@ def target(request):
         return "page", page
     if file := _FILE.match(rel):
         return "file", file
+    if web_page := _WEB.match(rel):
+        return "web", web_page
     return None
+
+
+def is_web(rest):
+    """Whether `rest`, a path inside an index, is one of its web pages (or a misspelling of
+    one, which that page's answer corrects or refuses)."""
+    return rest == "" or rest.split("/", 1)[0] == WEB_PROJECT
 
 
 def index_path(request, match):
