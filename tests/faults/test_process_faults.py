@@ -245,7 +245,7 @@ def _start_upload_and_stall(team, body_size):
     return sock
 
 
-def test_an_api_process_killed_mid_upload_leaves_no_spool_file(stack, team):
+def test_an_api_process_killed_mid_upload_leaves_no_spool_file(stack, team, tmp_path):
     before = set(_spool_files(stack))
     sock = _start_upload_and_stall(team, body_size=3 * 1024 * 1024 // 2)
     try:
@@ -257,8 +257,11 @@ def test_an_api_process_killed_mid_upload_leaves_no_spool_file(stack, team):
         sock.close()
     left = set(_spool_files(stack)) - before
     assert left  # the kill left it: only the sweep removes it
-    _eventually(lambda: not (set(_spool_files(stack)) & left), seconds=60)
-    _eventually_uploaded(team, tmp_path=stack.state_dir / "imports", version="6.0")
+    asked = devstack.manage(stack, "teamindex-sweep", "--grace", "600").stdout  # as an admin would
+    assert json.loads(asked.strip().splitlines()[-1])["spool_files"] == 0
+    assert left <= set(_spool_files(stack))  # younger than the grace given: kept
+    _eventually(lambda: not (set(_spool_files(stack)) & left), seconds=60)  # the schedule's sweep
+    _eventually_uploaded(team, tmp_path, "6.0")  # the API serves again
 
 
 def _upload_continuously(team, tmp_path, tag, stop, results):
