@@ -6,11 +6,13 @@ deleted does another worker take the task up and mark it failed ("Worker has gon
 releasing what it reserved. pulpcore deletes the rows of silent workers only every 100
 heartbeats (a heartbeat is WORKER_TTL / 3: 10 s by default), the first time after a random
 10 to 100 of them, so a dead worker held its task for 100 to 1,000 s (the 314 s measured in
-issue #26). A worker that starts (under systemd, a container runtime or dev/supervise.py, a
-killed one is restarted within seconds) therefore watches for dead workers during its first
-two WORKER_TTLs: a worker silent for longer than WORKER_TTL, or a process of this host that
-no longer exists and has missed a heartbeat, loses its row, and the workers are woken to fail
-its task at once. The periodic sweep does the same for workers that are not restarted.
+issue #26). So every worker watches the others: a worker silent for longer than WORKER_TTL,
+or a process of this host that no longer exists and has missed a heartbeat, loses its row, and
+the workers are woken to fail its task at once. A starting worker looks every 2 s during its
+first two WORKER_TTLs (a supervisor restarts a killed worker within seconds, so its task is
+failed within seconds), then once a heartbeat, so a worker that is not restarted has its task
+failed within WORKER_TTL and a heartbeat. Each look is one query, on a connection closed again
+after it.
 """
 
 import logging
@@ -31,7 +33,7 @@ from pulpcore.plugin.models import TaskSchedule
 from pulp_teamindex.app import rows
 from pulp_teamindex.app.sweeper.rules import worker_is_dead
 
-POLL = 2.0  # seconds between two looks during a worker's first two WORKER_TTLs
+POLL = 2.0  # seconds between two looks during a worker's first two WORKER_TTLs; then a heartbeat
 SCHEDULE = "teamindex-sweep"
 SWEEP_TASK = "pulp_teamindex.app.tasks.sweep_leftovers"
 WAKE_WORKERS = "SELECT pg_notify('pulp_worker_wakeup', 'handle')"  # pulpcore's: take up tasks
@@ -52,17 +54,26 @@ def _app_started(sender, instance, created, **kwargs):
 
 
 def _watch(own_pk):
-    """Run in a starting worker: schedule the sweep, then release dead workers for two TTLs."""
-    try:
-        schedule_sweep()
-        deadline = time.monotonic() + 2 * settings.WORKER_TTL
-        while time.monotonic() < deadline:
+    """Run in a worker for its lifetime: schedule the sweep, then release dead workers, often
+    at first, then once a heartbeat. A failed look (the database away) is retried at the next."""
+    started = time.monotonic()
+    scheduled = False
+    while True:
+        try:
+            if not scheduled:
+                schedule_sweep()
+                scheduled = True
             release_dead_workers(own_pk)
-            time.sleep(POLL)
-    except Exception:  # a database that is away: pulpcore's own cleanup remains  # noqa: BLE001
-        log.warning("looking for dead workers failed", exc_info=True)
-    finally:
-        connection.close()
+        except Exception:  # noqa: BLE001
+            log.warning("looking for dead workers failed; looking again later", exc_info=True)
+        finally:
+            connection.close()
+        time.sleep(_pause(time.monotonic() - started))
+
+
+def _pause(running_for):
+    ttl = settings.WORKER_TTL
+    return POLL if running_for < 2 * ttl else ttl / 3
 
 
 def schedule_sweep():
