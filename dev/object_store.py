@@ -74,8 +74,10 @@ def start(store, timeout=60):
     )
 
 
-def stop(store, timeout=15):
-    """Stop the store: SIGTERM, then SIGKILL if it is still there after `timeout` seconds."""
+def stop(store, timeout=3):
+    """Stop the store: SIGTERM, then SIGKILL if it is still there after `timeout` seconds
+    (SeaweedFS takes some 15 s to close its gRPC streams gracefully; what it wrote is on disk
+    either way, and a restart finds every object)."""
     if (running := pid(store)) is not None:
         thaw(store)  # a frozen process cannot act on SIGTERM
         os.killpg(running, signal.SIGTERM)
@@ -142,6 +144,7 @@ def _command(store):
         f"-master.port={p['master']}",
         f"-master.port.grpc={p['master.grpc']}",
         "-master.telemetry=false",
+        "-master.electionTimeout=1s",  # one master: no need to wait 10 s for a leader
         f"-volume.port={p['volume']}",
         f"-volume.port.grpc={p['volume.grpc']}",
         "-volume.max=16",

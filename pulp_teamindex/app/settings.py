@@ -71,7 +71,7 @@ TEAMINDEX_OBJECT_URL_LIFETIME = 30
 # downloads at once, until a probe every TEAMINDEX_STORE_PROBE_INTERVAL seconds gets an answer
 # (`store.deadline`). Keep the deadline well below gunicorn's timeout and clients' (pip: 15 s).
 TEAMINDEX_STORE_DEADLINE = 5.0
-TEAMINDEX_STORE_MIN_RATE = 8 * 1024 * 1024
+TEAMINDEX_STORE_MIN_RATE = 16 * 1024 * 1024
 TEAMINDEX_STORE_BREAKER_FAILURES = 3
 TEAMINDEX_STORE_PROBE_INTERVAL = 2.0
 
