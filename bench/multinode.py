@@ -12,8 +12,9 @@ node 1, to an index of the cluster; then:
     bench/bootstrap && .bench-venv/bin/python bench/multinode.py [--duration 15] [--stream]
 
 --stream runs the cluster with REDIRECT_TO_OBJECT_STORAGE off (content apps stream files from
-the store instead of redirecting to signed URLs). The store is moto's server, a Python
-process on the same two cores: a real S3 would answer the redirected downloads elsewhere.
+the store instead of redirecting to signed URLs). The store is SeaweedFS's S3 server
+(dev/object_store.py; `--store moto` for moto's, the store of the figures measured before
+issue #26), on the same two cores: a real S3 would answer the redirected downloads elsewhere.
 """
 
 import argparse
@@ -100,9 +101,12 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--stream", action="store_true")
+    parser.add_argument("--store", choices=["seaweedfs", "moto"], default="seaweedfs")
     args = parser.parse_args()
     single = start_stack("single")
-    cluster = devcluster.throwaway("bench-cluster", nodes=2, stream=args.stream, disposable=False)
+    cluster = devcluster.throwaway(
+        "bench-cluster", nodes=2, stream=args.stream, disposable=False, store_kind=args.store
+    )
     try:
         devcluster.start(cluster)
         results = run(single, cluster, args)
