@@ -43,7 +43,7 @@ def _age(storage, name):
     then kept)."""
     try:
         modified = storage.get_modified_time(name)
-    except (FileNotFoundError, NotImplementedError):
+    except Exception:  # gone meanwhile, or a store that cannot say  # noqa: BLE001
         return None
     if timezone.is_naive(modified):
         return time.time() - modified.timestamp()

@@ -17,25 +17,36 @@ log = logging.getLogger(__name__)
 
 
 def sweep(grace=None):
-    """Sweep everything once (`grace` seconds, else TEAMINDEX_SWEEP_GRACE); what was removed,
-    or None when another sweep is running."""
+    """Sweep everything once (`grace` seconds, else TEAMINDEX_SWEEP_GRACE); what was removed of
+    each kind ("failed" for a kind that could not be swept this time: a store or database
+    away), or None when another sweep is running."""
     grace = settings.TEAMINDEX_SWEEP_GRACE if grace is None else grace
     ((held,),) = rows.fetch("SELECT pg_try_advisory_lock(%s)", [SWEEPING])
     if not held:
         return None
+    parts = {
+        "dead_workers": release_dead_workers,
+        "import_units": sweep_failed_imports,
+        "media_files": lambda: sum(sweep_storage(storage, grace) for storage in _storages()),
+        "spool_files": lambda: sweep_spool(grace),
+        "worker_dirs": lambda: sweep_worker_dirs(grace),
+    }
     try:
-        report = {
-            "dead_workers": release_dead_workers(),
-            "import_units": sweep_failed_imports(),
-            "media_files": sum(sweep_storage(storage, grace) for storage in _storages()),
-            "spool_files": sweep_spool(grace),
-            "worker_dirs": sweep_worker_dirs(grace),
-        }
+        report = {kind: _attempt(kind, part) for kind, part in parts.items()}
     finally:
         rows.fetch("SELECT pg_advisory_unlock(%s)", [SWEEPING])
     if any(report.values()):
         log.warning("swept the leftovers of crashes: %s", report)
     return report
+
+
+def _attempt(kind, part):
+    """One kind's sweep; a failure is logged and leaves the other kinds to be swept."""
+    try:
+        return part()
+    except Exception:  # noqa: BLE001
+        log.warning("sweeping %s failed; the next sweep tries again", kind, exc_info=True)
+        return "failed"
 
 
 def _storages():
