@@ -111,11 +111,14 @@ class Memory:
         """Pages and files of pinned versions are kept for as long as the version exists, and
         every index's are kept while its own versions do not touch them; yet all of them show
         a quarantine set in any index's latest version: a version that sets or lifts one drops
-        its project's values everywhere (None: too many named, drop every value)."""
+        its project's values everywhere (None: too many named, drop every value), and the
+        project lists, whose web page (`web/`) marks each project's status."""
         if projects is None:
             self._pages.clear()
         for project in projects or ():
             self._pages.drop_project(project)
+        if projects:
+            self._pages.drop_project(None)
 
     def lost(self):
         """The feed is down: nothing remembered may be trusted until it is back."""
