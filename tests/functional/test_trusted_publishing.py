@@ -750,3 +750,13 @@ def test_an_anonymous_burn_costs_the_index_little(pulp):
     elapsed.sort()
     print(f"\nburn-token: median {elapsed[50] * 1000:.1f} ms, p95 {elapsed[95] * 1000:.1f} ms")
     assert elapsed[50] < 0.1
+
+
+def test_malformed_policy_requests_are_4xx_never_500(pulp, admin, index):
+    owner = _user(pulp, admin, "owner")
+    _own(admin, index, owner)
+    url = "teamindex/trusted-publishers/"
+    for body in ([], ["x"], {"repository": 5}, {"repository": ["x"]}, {"repository": "/nope/"}):
+        for user in (owner, admin):
+            answer = user.post(url, json=body)
+            assert 400 <= answer.status_code < 500, (body, answer.status_code, answer.text)

@@ -51,7 +51,10 @@ def may_manage_trusted_publishers(request, view, action):
     index of the policy changed or deleted and the index the body names must both be theirs,
     so a policy is never written for, or moved to, another team's index."""
     repositories = [view.get_object().repository] if view.detail else []
-    if href := request.data.get("repository"):
+    data = request.data if isinstance(request.data, dict) else {}
+    if href := data.get("repository"):
+        if not isinstance(href, str):
+            return False
         try:
             repositories.append(NamedModelViewSet.get_resource(href, TeamIndexRepository))
         except ValidationError:

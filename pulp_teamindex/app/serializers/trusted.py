@@ -11,6 +11,16 @@ from pulp_teamindex.app.oidc import management, presets
 from pulp_teamindex.app.oidc.policies import normalized_projects, owner_errors, spec_errors
 
 
+class _IndexField(DetailRelatedField):
+    """pulpcore's related field, refusing a value that is not a string with a 400 (pulpcore's
+    own reads it as a string and answers anything else with a 500)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            raise serializers.ValidationError(_("Send the index's repository href as a string."))
+        return super().to_internal_value(data)
+
+
 class TrustedPublisherSerializer(ModelSerializer):
     """Identity tokens of `issuer` whose claims match `claims` may be exchanged at
     `/_/oidc/mint-token` for a 15-minute token that publishes `projects` (all when empty) to
@@ -18,7 +28,7 @@ class TrustedPublisherSerializer(ModelSerializer):
 
     pulp_href = IdentityField(view_name="teamindex/trusted-publishers-detail")
     name = serializers.CharField(help_text=_("What the policy is for, e.g. `release workflow`."))
-    repository = DetailRelatedField(
+    repository = _IndexField(
         view_name_pattern=r"repositories(-.*/.*)-detail",
         queryset=TeamIndexRepository.objects.all(),
         help_text=_("The team index the matching identities may publish to."),
