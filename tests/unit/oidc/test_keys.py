@@ -122,6 +122,12 @@ def test_the_ca_bundle_adds_to_the_public_roots(limits, ca):
     assert ((("commonName", "pulp_teamindex test CA"),),) in trusted
 
 
+def test_a_requests_ca_bundle_in_the_environment_adds_too(limits, ca, healthy, monkeypatch):
+    monkeypatch.setattr(settings, "TEAMINDEX_OIDC_CA_BUNDLE", None)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(ca.bundle))
+    assert healthy.kid in keys.fetch_keys(healthy.url)
+
+
 def test_one_fetch_per_issuer_and_every_other_caller_answered_at_once(limits, issuer, healthy):
     issuer.dribble = "jwks"
     with ThreadPoolExecutor(8) as pool:
