@@ -21,6 +21,7 @@ from pulp_teamindex.app.domains import domain_kwargs, in_domain
 from pulp_teamindex.app.exceptions import PublishFailed, Refusal
 from pulp_teamindex.app.models import PackageFile
 from pulp_teamindex.app.store import deadline as store
+from pulp_teamindex.app.store.breaker import is_unreachable
 from pulp_teamindex.app.upload.storage_check import is_out_of_space, remove_damaged, stored_matches
 
 RETRY_AFTER = 10
@@ -165,8 +166,11 @@ def _storage_failures(artifact, name):
             retry_after=exc.retry_after,
         ) from exc
     except Exception as exc:  # any storage backend's error  # noqa: BLE001
-        with suppress(Exception):  # an unreachable store cannot be cleaned up either
-            store.call(remove_damaged, artifact.file.storage, name, artifact.size, artifact.sha256)
+        if not is_unreachable(exc):  # an unreachable store cannot be cleaned up either
+            with suppress(Exception):
+                store.call(
+                    remove_damaged, artifact.file.storage, name, artifact.size, artifact.sha256
+                )
         if is_out_of_space(exc):
             raise PublishFailed(
                 507,
