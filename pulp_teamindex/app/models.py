@@ -58,9 +58,24 @@ class PackageFile(Content):
     class Meta:
         default_related_name = "%(app_label)s_%(model_name)s"
         unique_together = ("filename", "sha256", "_pulp_domain")
-        indexes = [  # search (`search`): substrings of names and summaries, pg_trgm
-            GinIndex(fields=["normalized_name"], opclasses=["gin_trgm_ops"], name="ti_name_trgm"),
-            GinIndex(OpClass(Upper("summary"), name="gin_trgm_ops"), name="ti_summary_trgm"),
+
+
+class SearchTerm(models.Model):
+    """A project name with one summary some file of it has: what search matches, a row per
+    project (and summary) rather than per file, so a query that matches every project reads
+    thousands of rows, not every file. Filled by a database trigger on each new PackageFile
+    (migration 0019), so every way a file enters is covered; whether a term's files are served
+    in an index the caller may read is asked of the files themselves (`search.query`)."""
+
+    normalized_name = models.TextField()
+    summary = models.TextField()
+
+    class Meta:
+        default_related_name = "%(app_label)s_%(model_name)s"
+        unique_together = ("normalized_name", "summary")
+        indexes = [  # pg_trgm: substrings of names and summaries, any case
+            GinIndex(fields=["normalized_name"], opclasses=["gin_trgm_ops"], name="ti_term_name"),
+            GinIndex(OpClass(Upper("summary"), name="gin_trgm_ops"), name="ti_term_summary"),
         ]
 
 

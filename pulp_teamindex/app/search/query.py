@@ -1,9 +1,15 @@
-"""The search itself, in PostgreSQL: the files whose name or summary holds the query (pg_trgm
-GIN indexes, `PackageFile.Meta.indexes`), kept to what the readable indexes serve now (their
-latest version and the uploads not folded yet), one hit per index and project.
+"""The search itself, in PostgreSQL, in two statements.
 
-Two statements: the best-ranked (index, project) pairs, then the files of just those, from
-which each hit shows its newest release (`terms.newest`)."""
+1. The terms (`SearchTerm`: a project name and one summary its files have) whose name or
+   summary holds the query, through pg_trgm GIN indexes: thousands of rows at most, however
+   many files match. They are taken best first (`terms.rank`, then name), and each is kept only
+   if a readable index serves one of its files now (its latest version, or an upload not
+   folded yet) that matches: the name, or for a summary-only match a file with that summary.
+   PostgreSQL stops at `limit` (index, project) pairs, so it looks at the files of those
+   projects only.
+2. The files of just those pairs, from which each hit shows its newest release
+   (`terms.newest`).
+"""
 
 from django.db import connection
 
@@ -13,36 +19,48 @@ from pulp_teamindex.app.endpoints import index_url
 from pulp_teamindex.app.models import TeamIndexDistribution, TeamIndexRepository
 from pulp_teamindex.app.search import terms
 
-# The files each readable index serves now, that match; `%(...)s` are the statement's values.
+# The files of the term `t`'s project that a readable index serves now (and that have the
+# term's summary, when only the summary matched).
 _SERVED = """
-WITH hits AS (
-    SELECT pf.content_ptr_id AS pk, pf.normalized_name, pf.name, pf.version, pf.summary
-    FROM teamindex_packagefile pf
-    WHERE (pf.normalized_name LIKE %(name)s OR upper(pf.summary) LIKE upper(%(text)s))
-      AND NOT pf.normalized_name = ANY(%(blocked)s)
-      {only}
-), served AS (
-    SELECT rc.repository_id, h.* FROM hits h
-    JOIN core_repositorycontent rc ON rc.content_id = h.pk
-    WHERE rc.version_removed_id IS NULL AND rc.repository_id = ANY(%(indexes)s::uuid[])
-    UNION ALL
-    SELECT iu.repository_id, h.* FROM hits h
-    JOIN teamindex_indexupload iu ON iu.content_id = h.pk
-    WHERE iu.folded_number IS NULL AND iu.repository_id = ANY(%(indexes)s::uuid[])
-)
+    SELECT rc.repository_id FROM teamindex_packagefile pf
+    JOIN core_repositorycontent rc ON rc.content_id = pf.content_ptr_id
+    WHERE pf.normalized_name = t.normalized_name AND (t.rank < 3 OR pf.summary = ANY(t.summaries))
+      AND rc.version_removed_id IS NULL AND rc.repository_id = ANY(%(indexes)s::uuid[])
+    UNION
+    SELECT iu.repository_id FROM teamindex_packagefile pf
+    JOIN teamindex_indexupload iu ON iu.content_id = pf.content_ptr_id
+    WHERE pf.normalized_name = t.normalized_name AND (t.rank < 3 OR pf.summary = ANY(t.summaries))
+      AND iu.folded_number IS NULL AND iu.repository_id = ANY(%(indexes)s::uuid[])
 """
-_BEST = (
-    _SERVED
-    + """
-SELECT repository_id, normalized_name,
-       min(CASE WHEN normalized_name = %(exact)s THEN 0
+_BEST = f"""
+WITH matched AS (
+    SELECT normalized_name, summary,
+           CASE WHEN normalized_name = %(exact)s THEN 0
                 WHEN normalized_name LIKE %(prefix)s THEN 1
-                WHEN normalized_name LIKE %(name)s THEN 2 ELSE 3 END) AS rank
-FROM served GROUP BY repository_id, normalized_name
-ORDER BY rank, normalized_name, repository_id LIMIT %(limit)s
-"""
+                WHEN normalized_name LIKE %(name)s THEN 2 ELSE 3 END AS rank
+    FROM teamindex_searchterm
+    WHERE (normalized_name LIKE %(name)s OR upper(summary) LIKE upper(%(text)s))
+      AND NOT normalized_name = ANY(%(blocked)s)
+), ranked AS (
+    SELECT normalized_name, min(rank) AS rank, array_agg(summary) AS summaries
+    FROM matched GROUP BY normalized_name ORDER BY min(rank), normalized_name
 )
-_FILES = _SERVED + "SELECT repository_id, normalized_name, name, version, summary FROM served"  # noqa: S608 (constant text; every value is a parameter)
+SELECT t.normalized_name, t.rank, served.repository_id
+FROM ranked t CROSS JOIN LATERAL ({_SERVED}) served
+ORDER BY t.rank, t.normalized_name  -- the order `ranked` has: the scan stops at the limit
+LIMIT %(limit)s
+"""  # noqa: S608 (constant text: every value is a parameter)
+_FILES = """
+SELECT rc.repository_id, pf.normalized_name, pf.name, pf.version, pf.summary
+FROM teamindex_packagefile pf JOIN core_repositorycontent rc ON rc.content_id = pf.content_ptr_id
+WHERE pf.normalized_name = ANY(%(names)s) AND rc.version_removed_id IS NULL
+  AND rc.repository_id = ANY(%(indexes)s::uuid[])
+UNION ALL
+SELECT iu.repository_id, pf.normalized_name, pf.name, pf.version, pf.summary
+FROM teamindex_packagefile pf JOIN teamindex_indexupload iu ON iu.content_id = pf.content_ptr_id
+WHERE pf.normalized_name = ANY(%(names)s) AND iu.folded_number IS NULL
+  AND iu.repository_id = ANY(%(indexes)s::uuid[])
+"""
 
 
 def search(user, text, limit=None):
@@ -53,23 +71,24 @@ def search(user, text, limit=None):
     indexes = [str(pk) for pk in readable_repositories(user).values_list("pk", flat=True)]
     if not indexes:
         return {"query": query.text, "results": []}
-    values = {
-        "name": query.like(query.name),
-        "text": query.like(query.text),
-        "exact": query.name,
-        "prefix": query.like(query.name)[1:],
-        "blocked": list(blocklist.blocked_projects()),
-        "indexes": indexes,
-        "limit": limit,
-    }
-    best = _rows(_BEST.format(only=""), values)
+    best = _rows(
+        _BEST,
+        {
+            "name": query.like(query.name),
+            "text": query.like(query.text),
+            "exact": query.name,
+            "prefix": query.like(query.name)[1:],
+            "blocked": list(blocklist.blocked_projects()),
+            "indexes": indexes,
+            "limit": limit,
+        },
+    )
     if not best:
         return {"query": query.text, "results": []}
     names = sorted({row["normalized_name"] for row in best})
-    found = _rows(
-        _FILES.format(only="AND pf.normalized_name = ANY(%(names)s)"), {**values, "names": names}
-    )
-    return {"query": query.text, "results": _hits(best, found)}
+    found = _rows(_FILES, {"names": names, "indexes": indexes})
+    best.sort(key=lambda row: (row["rank"], row["normalized_name"], str(row["repository_id"])))
+    return {"query": query.text, "results": _hits(best, found, query)}
 
 
 def _rows(sql, values):
@@ -79,8 +98,9 @@ def _rows(sql, values):
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _hits(best, found):
-    """One hit per (index, project) of `best`, in its order, showing its newest release."""
+def _hits(best, found, query):
+    """One hit per (index, project) of `best`, in its order, showing its newest release (of
+    the files whose summary matched, for a summary-only match)."""
     files = {}
     for row in found:
         files.setdefault((row["repository_id"], row["normalized_name"]), []).append(row)
@@ -89,7 +109,12 @@ def _hits(best, found):
     urls = _index_urls(indexes)
     hits = []
     for row in best:
-        newest = terms.newest(files[(row["repository_id"], row["normalized_name"])])
+        candidates = files.get((row["repository_id"], row["normalized_name"]), [])
+        if row["rank"] == terms.SUMMARY:
+            candidates = [f for f in candidates if query.text.upper() in f["summary"].upper()]
+        if not candidates:  # changed between the two statements
+            continue
+        newest = terms.newest(candidates)
         url = urls.get(row["repository_id"])
         base = url.rsplit("simple/", 1)[0] if url else None
         hits.append(
