@@ -125,6 +125,23 @@ def test_a_reader_of_b_finds_its_names(world):
     ]
 
 
+def test_a_summary_only_bs_files_have_is_not_matched_for_others(world, publisher, tmp_path):
+    """A project A serves, whose newer release (with words of its own in the summary) was
+    promoted to B and removed from A: those words find it for B's reader only."""
+    name, secret = f"moved-{world.tag}", f"hushword{world.tag}"
+    _publish(world.a, publisher, tmp_path, name, "1.0", "plain words")
+    _publish(world.a, publisher, tmp_path, name, "2.0", f"now with {secret}")
+    body = {"source": world.a["repository"]["pulp_href"], "project": name, "version": "2.0"}
+    publisher.ok(publisher.post(world.b["repository"]["pulp_href"] + "promote/", json=body))
+    removed = {"project": name, "version": "2.0"}
+    publisher.ok(publisher.post(world.a["repository"]["pulp_href"] + "remove/", json=removed))
+    assert _search(world.attacker, secret)["results"] == []
+    (hit,) = _search(world.reader, secret)["results"]
+    assert (hit["index"], hit["version"]) == (world.b["name"], "2.0")
+    (public,) = _search(world.attacker, name)["results"]  # A's release, with A's summary
+    assert (public["version"], public["summary"]) == ("1.0", "plain words")
+
+
 def test_wildcards_are_taken_literally(world):
     assert _search(world.admin, f"%{world.tag}")["results"] == []
     assert _search(world.admin, f"{world.tag[:3]}%")["results"] == []
