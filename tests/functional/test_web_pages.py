@@ -2,26 +2,34 @@
 headless Chromium (Debian's `chromium` and `chromium-driver`, through selenium) follows links,
 searches, meets a private index's challenge, reads yanked and quarantined releases, and opens
 hostile metadata without any script running. Plain HTTP checks the security headers, memory
-and that a reader of one index never sees another's names. Screenshots go to
-docs/screenshots/ (the consumer guide shows them)."""
+and that a reader of one index never sees another's names. Screenshots of each page are
+saved (`TEAMINDEX_SCREENSHOTS=docs/screenshots` made the consumer guide's)."""
 
 import base64
+import os
 import shutil
+import tempfile
 import uuid
 from pathlib import Path
 
 import pytest
 import requests
-from helpers import ROOT, guard_index, make_index, twine_upload
+from helpers import guard_index, make_index, twine_upload
 from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
 from test_json_api import make_wheel
 
-SHOTS = ROOT / "docs" / "screenshots"
+# Screenshots: to $TEAMINDEX_SCREENSHOTS (docs/screenshots/ for the consumer guide's pictures),
+# else to a directory of their own under the system's temporary directory.
+SHOTS = Path(
+    os.environ.get("TEAMINDEX_SCREENSHOTS") or Path(tempfile.gettempdir()) / "teamindex-web-shots"
+)
 PASSWORD = "Reader-pass-123"
 PWN = "window.__pwned=1"
 HOSTILE_SUMMARY = f"<script>{PWN}</script><b>bold</b>"
@@ -85,6 +93,18 @@ def no_script_ran(driver):
     assert driver.find_elements(By.TAG_NAME, "script") == []
 
 
+def arrived(driver, tail):
+    """Wait for the page a submitted form or a click leads to."""
+    WebDriverWait(driver, 30).until(
+        lambda d: d.current_url.endswith(tail), f"not at ...{tail}: {driver.current_url}"
+    )
+
+
+def keys(driver, *typed):
+    """Keys typed at whatever has the focus, as a person at a keyboard types them."""
+    ActionChains(driver).send_keys(*typed).perform()
+
+
 def status_of(driver):
     return driver.execute_script(
         "return performance.getEntriesByType('navigation')[0].responseStatus"
@@ -110,8 +130,10 @@ def test_a_person_goes_from_the_index_to_a_project(browser, team):
     assert names == sorted([tools, team["cli"]])
     shoot(browser, "index-page")
     browser.find_element(By.LINK_TEXT, tools).click()
+    arrived(browser, f"/project/{tools}/")
     assert browser.current_url == web_url(index) + f"project/{tools}/"
     assert browser.find_element(By.TAG_NAME, "h1").text == f"{tools} 2.0"
+    shoot(browser, "project-page")
     files = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "table a")]
     assert files == [f"{tools.replace('-', '_')}-{v}-py3-none-any.whl" for v in ("2.0", "1.0")]
     assert "The long description." in browser.find_element(By.CLASS_NAME, "readme").text
@@ -119,19 +141,46 @@ def test_a_person_goes_from_the_index_to_a_project(browser, team):
     config.click()  # a disclosure widget, no script
     uv = browser.find_element(By.XPATH, "//summary[starts-with(., 'uv')]/following-sibling::pre")
     assert f'url = "{index["distribution"]["index_url"]}"' in uv.text
-    shoot(browser, "project-page")
+    shoot(browser, "configuration")
     link = browser.find_element(By.LINK_TEXT, files[0])  # the file downloads from the index
     fetched = get(link.get_attribute("href"))
     assert fetched.status_code == 200 and fetched.content[:2] == b"PK"
     browser.find_element(By.LINK_TEXT, index["distribution"]["base_path"]).click()
+    arrived(browser, index["distribution"]["base_path"] + "/")
     assert browser.current_url == web_url(index)
     no_script_ran(browser)
+
+
+def test_pages_fit_a_phone_and_work_from_the_keyboard(browser, team):
+    browser.set_window_size(390, 844)
+    try:
+        for path in ("", f"project/{team['tools']}/"):
+            browser.get(web_url(team["index"]) + path)
+            assert browser.execute_script(  # nothing wider than the screen: no sideways scroll
+                "return document.documentElement.scrollWidth <= window.innerWidth"
+            )
+        shoot(browser, "project-page-phone")
+        browser.get(web_url(team["index"]))
+        keys(browser, Keys.TAB)
+        first = browser.switch_to.active_element
+        assert first.text == "Skip to the content" and first.get_attribute("href").endswith("#main")
+        keys(browser, Keys.ENTER, Keys.TAB, Keys.TAB)  # to the content: the command, the search
+        box = browser.switch_to.active_element
+        assert box.get_attribute("id") == "q"
+        box.send_keys("cli", Keys.ENTER)
+        arrived(browser, "?q=cli")
+        assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, "ul.projects a")] == [
+            team["cli"]
+        ]
+    finally:
+        browser.set_window_size(1100, 1000)
 
 
 def test_search_by_name_and_summary(browser, team):
     browser.get(web_url(team["index"]))
     box = browser.find_element(By.ID, "q")
     box.send_keys("command line", Keys.ENTER)  # a summary's words
+    arrived(browser, "?q=command+line")
     assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, "ul.projects a")] == [
         team["cli"]
     ]
@@ -139,6 +188,7 @@ def test_search_by_name_and_summary(browser, team):
     shoot(browser, "search")
     browser.find_element(By.ID, "q").clear()
     browser.find_element(By.ID, "q").send_keys(team["tools"][:-2], Keys.ENTER)  # a name's part
+    arrived(browser, "?q=" + team["tools"][:-2])
     assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, "ul.projects a")] == [
         team["tools"]
     ]

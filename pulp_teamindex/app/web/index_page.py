@@ -84,7 +84,7 @@ def _install(index_url):
 def _search_form(query):
     value = esc(query or "")
     return (
-        '<form method="get" action="" role="search">'
+        '<form method="get" action="./" role="search">'
         '<label for="q">Search projects by name or summary</label>'
         f'<input type="search" id="q" name="q" value="{value}" '
         f'minlength="{terms.MIN_LENGTH}" maxlength="{terms.MAX_LENGTH}">'

@@ -55,6 +55,8 @@ details{margin:.5rem 0}
 summary{cursor:pointer;font-weight:600}
 summary .muted{font-weight:400}
 .readme{overflow-wrap:anywhere}
+.readme h1{font-size:1.5rem}.readme h2{font-size:1.25rem}.readme h3{font-size:1.1rem}
+td.nowrap{white-space:nowrap}
 .readme img{max-width:100%}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}
 dl.facts dt{font-weight:600}

@@ -33,8 +33,7 @@ def render(doc, label, urls, project):
         f"<p>{esc(info['summary'])}</p>" if info.get("summary") else "",
         _status_notice(status),
         _release_notice(info),
-        "<h2>Install</h2>",
-        markup.code_block(snippets.install(urls["index_url"], project), "pip install command"),
+        _install(urls, project, status),
         _facts(info),
         _description(info),
         _releases(doc.get("releases") or {}, status, urls["index_url"]),
@@ -43,6 +42,14 @@ def render(doc, label, urls, project):
     title = f"{name} in {label}"
     crumbs = [("../../", label), (None, name)]
     return markup.page(title, crumbs, "\n".join(b for b in body if b), info.get("summary") or "")
+
+
+def _install(urls, project, status):
+    """The install command, unless the project offers no file (a quarantine)."""
+    if status.get("status") == "quarantined":
+        return ""
+    command = snippets.install(urls["index_url"], project)
+    return "<h2>Install</h2>\n" + markup.code_block(command, "pip install command")
 
 
 def _status_notice(status):
@@ -145,7 +152,7 @@ def _file_row(entry, index_url):
     digest = (entry.get("digests") or {}).get("sha256", "")
     return (
         f"<tr><td>{_file_link(entry, index_url)}{yanked}</td>"
-        f"<td>{markup.size_text(entry.get('size'))}</td>"
+        f'<td class="nowrap">{markup.size_text(entry.get("size"))}</td>'
         f"<td>{_time(entry.get('upload_time_iso_8601'))}</td>"
         f'<td class="opt">{esc(entry.get("requires_python") or "")}</td>'
         f"<td><code>{esc(digest)}</code></td></tr>"

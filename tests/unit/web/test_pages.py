@@ -163,6 +163,7 @@ def test_project_page_of_a_quarantined_project_says_why():
     doc["releases"] = {"1.0": []}
     html = project_page.render(doc, "team-a", URLS, "p")
     assert "Quarantined" in html and "stole &lt;i&gt;keys&lt;/i&gt;" in html
+    assert "pip install" not in html.split("Use this index")[0]  # nothing to install
     assert "packages/" not in html.split("Releases and files")[1].split("Use this index")[0]
 
 
