@@ -8,6 +8,8 @@ project's page is its PyPI JSON document (`simple/project_json`), so it lists ex
 its simple page lists.
 """
 
+from functools import lru_cache
+
 from packaging.version import InvalidVersion, Version
 from pulpcore.plugin.models import RepositoryVersion
 
@@ -68,8 +70,15 @@ def _project(normalized, files, yanked, status):
 def _preference(release, files, yanked):
     """Higher is shown first: not yanked (some file is not), not a pre-release, newest."""
     all_yanked = all(filename in yanked for _n, filename, _s in files)
+    return (not all_yanked, *_version_rank(release))
+
+
+@lru_cache(maxsize=8192)
+def _version_rank(release):
+    """(not a pre-release, valid, Version, text): parsed once per distinct version string
+    (most projects share their version strings; parsing is most of a list's cost)."""
     try:
         parsed = Version(release)
     except InvalidVersion:
-        return (not all_yanked, False, 0, Version("0"), release)
-    return (not all_yanked, not parsed.is_prerelease, 1, parsed, "")
+        return (False, 0, Version("0"), release)
+    return (not parsed.is_prerelease, 1, parsed, "")
