@@ -431,7 +431,9 @@ def wait_ready(stack, timeout=180):
             with urlopen(f"{stack.api_url}/pulp/api/v3/status/", timeout=5) as response:
                 status = json.load(response)
             if status.get("online_workers") and status.get("online_content_apps"):
-                return status
+                # Another node's heartbeat counts in a cluster: ask this node's content app.
+                with urlopen(f"{stack.content_origin}/pulp/content/", timeout=5):
+                    return status
             last = "waiting for worker and content app heartbeats"
         except (URLError, OSError, ValueError) as exc:
             last = str(exc)
@@ -499,10 +501,34 @@ def throwaway(name, disposable=True, **settings):
     )
 
 
+_HANDED_OUT = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port nothing listens on, never one this process handed out before, and below the
+    kernel's ephemeral range: the service binds it only later, and a port from that range may
+    meanwhile be taken by an outgoing connection or handed out twice (which once started two
+    services of a cluster on one port)."""
+    low = _ephemeral_low()
+    for _ in range(200):
+        port = secrets.randbelow(low - 20000) + 20000 if low > 21000 else 0
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            port = s.getsockname()[1]
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
+    raise SystemExit("no free TCP port found")
+
+
+def _ephemeral_low():
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def describe(stack):
