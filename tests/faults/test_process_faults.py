@@ -264,22 +264,24 @@ def test_an_api_process_killed_mid_upload_leaves_no_spool_file(stack, team, tmp_
     _eventually_uploaded(team, tmp_path, "6.0")  # the API serves again
 
 
+def _outcome(send, *args, path=None):
+    """(status, Retry-After, body, path) of `send(*args)`, or (None, None, "", path) when the
+    API could not be reached at all."""
+    try:
+        response = send(*args)
+    except requests.RequestException:
+        return (None, None, "", path)
+    return (response.status_code, response.headers.get("Retry-After"), response.text, path)
+
+
 def _upload_continuously(team, tmp_path, tag, stop, results):
-    """Upload new files one after another until `stop` is set; (status, Retry-After, body,
-    path) of each, or (None, None, "", path) when the API could not be reached at all."""
+    """Upload new files one after another until `stop` is set (`_outcome` of each)."""
+    auth = (team["publisher"].username, team["publisher"].password)
     n = 0
     while not stop.is_set():
         n += 1
         path = wheel(tmp_path, "db-restart", f"7.{tag}.{n}")
-        auth = (team["publisher"].username, team["publisher"].password)
-        try:
-            response = legacy_post(team, auth, path.name, path.read_bytes())
-        except requests.RequestException:
-            results.append((None, None, "", path))
-            continue
-        results.append(
-            (response.status_code, response.headers.get("Retry-After"), response.text, path)
-        )
+        results.append(_outcome(legacy_post, team, auth, path.name, path.read_bytes(), path=path))
         time.sleep(0.05)
 
 
@@ -287,14 +289,7 @@ def _read_continuously(client, stop, results):
     """List indexes and packages over REST (teamindex views) until `stop` is set."""
     while not stop.is_set():
         for path in ("repositories/teamindex/teamindex/", "content/teamindex/packages/?limit=1"):
-            try:
-                response = client.get(path)
-            except requests.RequestException:
-                results.append((None, None, "", None))
-                continue
-            results.append(
-                (response.status_code, response.headers.get("Retry-After"), response.text, None)
-            )
+            results.append(_outcome(client.get, path))
         time.sleep(0.1)
 
 

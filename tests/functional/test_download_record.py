@@ -127,6 +127,19 @@ def test_unchecked_credentials_never_name_the_reader(admin, incident):
     assert {row["index_name"] for row in rows} == {public["name"]}
 
 
+def test_a_forged_forwarded_for_never_names_the_client(admin, incident):
+    """With no proxy trusted (TEAMINDEX_CLIENT_PROXIES=0), the client is the peer, whatever
+    X-Forwarded-For a reader sends, the same on every request of a connection's peer."""
+    public, fine = incident["public"], incident["fine"]
+    for forged in ("203.0.113.7", "198.51.100.9, 203.0.113.8", "not an address", ""):
+        headers = {"X-Forwarded-For": forged}
+        answer = requests.get(_file_url(public, fine), headers=headers, timeout=30)
+        assert answer.status_code == 200
+    rows = _recorded(admin, 4, filename=fine.name)
+    assert {row["client"] for row in rows} == {"127.0.0.1"}
+    assert sum(row["count"] for row in rows) == 4
+
+
 def test_only_admins_read_the_record_and_bad_filters_are_explained(admin, incident):
     reader = incident["reader"]
     assert reader.get(DOWNLOADS).status_code == 403

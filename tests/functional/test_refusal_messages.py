@@ -92,3 +92,33 @@ def test_a_wrong_password_is_refused_with_a_reason(index, pulp):
     response = legacy_post(index, (stranger.username, stranger.password), WHEEL, b"x")
     assert response.status_code == 401
     assert response.reason != "Unauthorized"
+
+
+@pytest.mark.parametrize("sent", [5, ["x"], {"href": "x"}, None, True])
+def test_an_index_named_by_anything_but_an_href_string_is_a_400_saying_so(
+    sent, index, admin, publisher
+):
+    """Every REST field naming a team index refuses a number, list or object with a 400 that
+    says what to send (pulpcore's own field answers a 500)."""
+    href = index["repository"]["pulp_href"]
+    future = "2099-01-01T00:00:00Z"
+    requests_ = {
+        "teamindex/cooldown-exceptions/": {
+            "repository": sent,
+            "value": "x",
+            "reason": "r",
+            "expires_at": future,
+        },
+        "teamindex/namespaces/": {"repository": sent, "prefix": "acme"},
+        "teamindex/tokens/": {"name": "ci", "repositories": [sent]},
+        "teamindex/trusted-publishers/": {"repository": sent, "name": "n"},
+        href + "promote/": {"source": sent, "project": "a"},
+    }
+    for url, body in requests_.items():
+        answer = (publisher if "promote" in url else admin).post(url, json=body)
+        assert answer.status_code == 400, (url, answer.status_code, answer.text)
+        field = (
+            "repositories" if "tokens" in url else ("source" if "promote" in url else "repository")
+        )
+        said = str(answer.json()[field])
+        assert "href" in said or "null" in said, (url, said)

@@ -98,6 +98,9 @@ def test_an_upstream_outage_serves_the_last_good_page_for_a_while(admin, upstrea
         assert before <= datetime.fromisoformat(listed["upload-time"]) <= datetime.now(UTC)
         file_url = requests.compat.urljoin(url + "public-lib/", listed["url"])
         assert requests.get(file_url, timeout=30).content == public.read_bytes()
+        json_url = url.removesuffix("simple/") + "pypi/public-lib/json"
+        good_json = requests.get(json_url, timeout=30)
+        assert good_json.status_code == 200 and "X-Teamindex-Stale" not in good_json.headers
 
         upstream["stop"]()
         time.sleep(TTL + 0.2)
@@ -105,6 +108,10 @@ def test_an_upstream_outage_serves_the_last_good_page_for_a_while(admin, upstrea
         assert stale.status_code == 200, stale.text
         assert stale.json() == good.json()
         assert TTL <= int(stale.headers["X-Teamindex-Stale"]) <= STALE_MAX
+        stale_json = requests.get(json_url, timeout=30)
+        assert stale_json.status_code == 200, stale_json.text
+        assert stale_json.json()["urls"] == good_json.json()["urls"]
+        assert TTL <= int(stale_json.headers["X-Teamindex-Stale"]) <= STALE_MAX
         fetched = pip(
             "download", "--no-deps", "--index-url", url, "-d", tmp_path / "dl", "public-lib"
         )
@@ -117,6 +124,7 @@ def test_an_upstream_outage_serves_the_last_good_page_for_a_while(admin, upstrea
         late = requests.get(url + "public-lib/", timeout=30)
         assert late.status_code == 502, late.text
         assert late.text.startswith("Upstream index failed:")
+        assert requests.get(json_url, timeout=30).status_code == 502
         assert requests.get(file_url, timeout=30).content == public.read_bytes()  # held
     finally:
         admin.ok(admin.delete(index["repository"]["pulp_href"]))

@@ -16,15 +16,29 @@ def is_index_publisher(request, view, action):
     return may_publish(request.user, view.get_object())
 
 
+MALFORMED = object()
+
+
+def _named_index(request):
+    """The team index the body's `repository` names: None when it names none, MALFORMED when
+    what it sends is not a string (nothing to authorize: the serializer refuses it with a 400
+    saying what to send), False when the string names no index this user can be told of."""
+    href = request.data.get("repository") if isinstance(request.data, dict) else None
+    if not href:
+        return None
+    if not isinstance(href, str):
+        return MALFORMED
+    try:
+        return NamedModelViewSet.get_resource(href, TeamIndexRepository)
+    except ValidationError:
+        return False
+
+
 def may_upload_package(request, view, action):
     """Uploading into a repository needs its publisher; a bare upload (no repository) needs the
     deployment's publisher, so nobody else can fill the content store."""
-    href = request.data.get("repository")
-    if not href:
-        return may_publish(request.user, None)
-    try:
-        repository = NamedModelViewSet.get_resource(href, TeamIndexRepository)
-    except ValidationError:
+    repository = _named_index(request)
+    if repository is MALFORMED or repository is False:
         return False
     return may_publish(request.user, repository)
 
@@ -32,14 +46,11 @@ def may_upload_package(request, view, action):
 def may_grant_cooldown_exception(request, view, action):
     """Granting (the index named in the body) or revoking (the exception's index) an exception
     to an index's cooldown needs an admin, or an owner that is not the index's publisher."""
-    if view.detail:
-        repository = view.get_object().repository
-    else:
-        try:
-            href = request.data.get("repository") or ""
-            repository = NamedModelViewSet.get_resource(href, TeamIndexRepository)
-        except ValidationError:
-            return False
+    repository = view.get_object().repository if view.detail else _named_index(request)
+    if repository is MALFORMED or repository is None:
+        return True
+    if repository is False:
+        return False
     publishes = may_publish(request.user, repository)
     return index_admin.may_grant_cooldown_exception(
         request.user, repository, get_domain(), publishes
@@ -51,14 +62,13 @@ def may_manage_trusted_publishers(request, view, action):
     index of the policy changed or deleted and the index the body names must both be theirs,
     so a policy is never written for, or moved to, another team's index."""
     repositories = [view.get_object().repository] if view.detail else []
-    data = request.data if isinstance(request.data, dict) else {}
-    if href := data.get("repository"):
-        if not isinstance(href, str):
-            return False
-        try:
-            repositories.append(NamedModelViewSet.get_resource(href, TeamIndexRepository))
-        except ValidationError:
-            return False
+    named = _named_index(request)
+    if named is MALFORMED:
+        return True
+    if named is False:
+        return False
+    if named:
+        repositories.append(named)
     domain = get_domain()
     return bool(repositories) and all(trusted.owns(request.user, r, domain) for r in repositories)
 
@@ -82,6 +92,6 @@ def token_is_own_or_admin(request, view, action):
     if user.is_superuser or user.has_perm("teamindex.add_publishtoken"):
         return True
     if action == "create":
-        target = request.data.get("user")
+        target = request.data.get("user") if isinstance(request.data, dict) else None
         return target in (None, "", user.get_username())
     return True  # list/retrieve/revoke/destroy are scoped to the user's own tokens

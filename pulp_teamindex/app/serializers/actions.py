@@ -10,7 +10,7 @@ from gettext import gettext as _
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
-from pulpcore.plugin.serializers import DetailRelatedField, RepositoryAddRemoveContentSerializer
+from pulpcore.plugin.serializers import RepositoryAddRemoveContentSerializer
 from pulpcore.plugin.util import get_domain, get_url
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
@@ -18,11 +18,12 @@ from rest_framework.exceptions import PermissionDenied
 from pulp_teamindex.app.access import readers
 from pulp_teamindex.app.access.index_admin import administers
 from pulp_teamindex.app.distfiles import normalize_name
-from pulp_teamindex.app.models import PackageFile, TeamIndexRepository, packages_in
+from pulp_teamindex.app.models import PackageFile, packages_in
 from pulp_teamindex.app.names.import_hosts import HostNotAllowed, check_url
 from pulp_teamindex.app.names.ownership import refused_files
 from pulp_teamindex.app.project_status import lookup as project_statuses
 from pulp_teamindex.app.project_status import markers
+from pulp_teamindex.app.serializers.fields import IndexField
 from pulp_teamindex.app.serializers.index import NameConflict
 from pulp_teamindex.app.tasks import importing
 
@@ -133,9 +134,7 @@ class ProjectStatusSerializer(serializers.Serializer):
 class PromoteSerializer(FileSelectionSerializer):
     """Copy files (a release, or named files) from another team index into this one."""
 
-    source = DetailRelatedField(
-        view_name_pattern=r"repositories(-.*/.*)-detail",
-        queryset=TeamIndexRepository.objects.all(),
+    source = IndexField(
         help_text=_("The team index to copy from, e.g. the team's staging index."),
     )
 

@@ -4,14 +4,15 @@ import re
 from gettext import gettext as _
 
 from django.contrib.auth import get_user_model
-from pulpcore.plugin.serializers import DetailRelatedField, IdentityField, ModelSerializer
+from pulpcore.plugin.serializers import IdentityField, ModelSerializer
 from rest_framework import serializers
 
 from pulp_teamindex.app.distfiles import normalize_name
 from pulp_teamindex.app.domains import in_domain
-from pulp_teamindex.app.models import Namespace, PublishToken, TeamIndexRepository
+from pulp_teamindex.app.models import Namespace, PublishToken
 from pulp_teamindex.app.names.ownership import conflicting_owners
 from pulp_teamindex.app.names.prefixes import covers
+from pulp_teamindex.app.serializers.fields import IndexField
 from pulp_teamindex.app.serializers.index import NameConflict
 from pulp_teamindex.app.upload import tokens
 
@@ -29,10 +30,8 @@ class PublishTokenSerializer(ModelSerializer):
         required=False,
         help_text=_("The account the token acts as; defaults to the requesting user."),
     )
-    repositories = DetailRelatedField(
+    repositories = IndexField(
         many=True,
-        view_name_pattern=r"repositories(-.*/.*)-detail",
-        queryset=TeamIndexRepository.objects.all(),
         help_text=_("The team indexes this token may publish to (or read)."),
     )
     scope = serializers.ChoiceField(
@@ -89,9 +88,7 @@ class NamespaceSerializer(ModelSerializer):
 
     pulp_href = IdentityField(view_name="teamindex/namespaces-detail")
     prefix = serializers.CharField(help_text=_("Project name prefix, e.g. `acme`."))
-    repository = DetailRelatedField(
-        view_name_pattern=r"repositories(-.*/.*)-detail",
-        queryset=TeamIndexRepository.objects.all(),
+    repository = IndexField(
         help_text=_("The team index the namespace is granted to."),
     )
 

@@ -3,12 +3,13 @@
 from gettext import gettext as _
 
 from django.utils import timezone
-from pulpcore.plugin.serializers import DetailRelatedField, IdentityField, ModelSerializer
+from pulpcore.plugin.serializers import IdentityField, ModelSerializer
 from rest_framework import serializers
 
 from pulp_teamindex.app.blocklist.rules import reason_problem
 from pulp_teamindex.app.cooldown import rules
-from pulp_teamindex.app.models import CooldownException, TeamIndexRepository
+from pulp_teamindex.app.models import CooldownException
+from pulp_teamindex.app.serializers.fields import IndexField
 
 
 class CooldownExceptionSerializer(ModelSerializer):
@@ -16,9 +17,7 @@ class CooldownExceptionSerializer(ModelSerializer):
     granted it and, once revoked, who revoked it and when."""
 
     pulp_href = IdentityField(view_name="teamindex/cooldown-exceptions-detail")
-    repository = DetailRelatedField(
-        view_name_pattern=r"repositories(-.*/.*)-detail",
-        queryset=TeamIndexRepository.objects.all(),
+    repository = IndexField(
         help_text=_("The team index whose cooldown it relaxes."),
     )
     value = serializers.CharField(

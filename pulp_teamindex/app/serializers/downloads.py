@@ -2,19 +2,18 @@
 
 from gettext import gettext as _
 
-from pulpcore.plugin.serializers import DetailRelatedField, IdentityField, ModelSerializer
+from pulpcore.plugin.serializers import IdentityField, ModelSerializer
 from rest_framework import serializers
 
-from pulp_teamindex.app.models import Download, TeamIndexRepository
+from pulp_teamindex.app.models import Download
+from pulp_teamindex.app.serializers.fields import IndexField
 
 
 class DownloadSerializer(ModelSerializer):
     """Downloads of one file from one index by one reader and client in one hour."""
 
     pulp_href = IdentityField(view_name="teamindex/downloads-detail")
-    repository = DetailRelatedField(
-        view_name_pattern=r"repositories(-.*/.*)-detail",
-        queryset=TeamIndexRepository.objects.all(),
+    repository = IndexField(
         allow_null=True,
         help_text=_("The team index it was downloaded from (null once the index is deleted)."),
     )

@@ -2,23 +2,14 @@
 
 from gettext import gettext as _
 
-from pulpcore.plugin.serializers import DetailRelatedField, IdentityField, ModelSerializer
+from pulpcore.plugin.serializers import IdentityField, ModelSerializer
 from pulpcore.plugin.util import get_domain
 from rest_framework import serializers
 
-from pulp_teamindex.app.models import TeamIndexRepository, TrustedPublisher
+from pulp_teamindex.app.models import TrustedPublisher
 from pulp_teamindex.app.oidc import management, presets
 from pulp_teamindex.app.oidc.policies import normalized_projects, owner_errors, spec_errors
-
-
-class _IndexField(DetailRelatedField):
-    """pulpcore's related field, refusing a value that is not a string with a 400 (pulpcore's
-    own reads it as a string and answers anything else with a 500)."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            raise serializers.ValidationError(_("Send the index's repository href as a string."))
-        return super().to_internal_value(data)
+from pulp_teamindex.app.serializers.fields import IndexField
 
 
 class TrustedPublisherSerializer(ModelSerializer):
@@ -28,9 +19,7 @@ class TrustedPublisherSerializer(ModelSerializer):
 
     pulp_href = IdentityField(view_name="teamindex/trusted-publishers-detail")
     name = serializers.CharField(help_text=_("What the policy is for, e.g. `release workflow`."))
-    repository = _IndexField(
-        view_name_pattern=r"repositories(-.*/.*)-detail",
-        queryset=TeamIndexRepository.objects.all(),
+    repository = IndexField(
         help_text=_("The team index the matching identities may publish to."),
     )
     provider = serializers.ChoiceField(

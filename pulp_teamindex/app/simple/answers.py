@@ -47,13 +47,19 @@ async def page(request, route, project, memory):
         "Cache-Control": "max-age=0, must-revalidate",
         SOURCE_HEADER: found.source,
     }
-    if found.stale_since is not None:
-        headers[STALE_HEADER] = str(int(max(0, time.time() - found.stale_since)))
+    headers.update(stale_header(found))
     if found.etag in request.headers.get("If-None-Match", ""):
         return web.Response(status=304, headers=headers)
     return web.Response(
         body=found.body, headers=headers, content_type=content_type, charset="utf-8"
     )
+
+
+def stale_header(found):
+    """Says how old a page served while the upstream fails is (nothing for a fresh one)."""
+    if found.stale_since is None:
+        return {}
+    return {STALE_HEADER: str(int(max(0, time.time() - found.stale_since)))}
 
 
 async def file(request, route, name, memory):
@@ -121,7 +127,7 @@ async def _find_file(route, filename, want_metadata):
 async def _page_for(route, project, content_type, memory):
     name = (project, content_type)
     found = memory.cached(route, "page", name, project)
-    if found is None or _too_stale(found):
+    if found is None or too_stale(found):
         ticket = memory.ticket()
         key = ("page", route.version_pk, route.upstream, *name)
         work = memory.once(key, _render, route, project, content_type)
@@ -161,7 +167,7 @@ async def _from_upstream(asked, project, content_type):
     )
 
 
-def _too_stale(found):
+def too_stale(found):
     """A stale page remembered while it was young enough, now past TEAMINDEX_UPSTREAM_STALE_MAX."""
     if found.stale_since is None:
         return False

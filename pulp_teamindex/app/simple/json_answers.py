@@ -3,14 +3,19 @@ whose route is known and whose reader is permitted: from memory when it still ho
 built once for every request waiting on it, and remembered like the project's pages (a change
 to the project, a quarantine, a block or the end of a cooldown forgets it)."""
 
+import logging
+
 from aiohttp import web
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from pulp_teamindex.app.distfiles import normalize_name
+from pulp_teamindex.app.exceptions import UpstreamError
 from pulp_teamindex.app.names import upstream
 from pulp_teamindex.app.simple import answers, paths, project_json
 from pulp_teamindex.app.simple import pages as simple_pages
+
+log = logging.getLogger(__name__)
 
 KIND = "json"
 CONTENT_TYPE = "application/json"
@@ -24,7 +29,7 @@ async def project(request, route, match, memory):
     index_url = _origin() + paths.index_path(request, match)
     key = (wanted, index_url)  # file URLs name the path the index was asked by
     found = memory.cached(route, KIND, key, name)
-    if found is None:
+    if found is None or answers.too_stale(found):
         ticket = memory.ticket()
         work = memory.once(
             (KIND, route.version_pk, route.upstream, name, *key),
@@ -45,6 +50,7 @@ async def project(request, route, match, memory):
         "ETag": found.etag,
         "Cache-Control": "max-age=0, must-revalidate",
         answers.SOURCE_HEADER: found.source,
+        **answers.stale_header(found),
     }
     if found.etag in request.headers.get("If-None-Match", ""):
         return web.Response(status=304, headers=headers)
@@ -57,7 +63,15 @@ async def _build(route, name, wanted, index_url):
     )
     if not isinstance(built, simple_pages.AskUpstream):
         return built
-    listing = await upstream.fetch_project(built.url, name)  # failures answer 502 or 504
+    args = (built.repository_pk, name, wanted, index_url, route.version_number)
+    try:
+        listing = await upstream.fetch_project(built.url, name)
+    except UpstreamError as exc:
+        stale = await sync_to_async(project_json.stale_upstream_document)(*args)
+        if stale is None:
+            raise  # answered 502 or 504
+        log.warning("pulp_teamindex serves the last good upstream JSON of %r: %s", name, exc)
+        return stale
     return await sync_to_async(project_json.upstream_document)(
         built.repository_pk, name, listing, wanted, index_url, route.version_number
     )

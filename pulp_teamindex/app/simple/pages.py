@@ -80,15 +80,23 @@ def upstream_detail(repository_pk, project, listing, content_type):
     return _upstream_page(repository_pk, project, listing, kept, content_type)
 
 
-def stale_upstream_detail(repository_pk, project, content_type):
-    """The page of the project's last good read, for when the upstream fails: marked stale,
-    and only within TEAMINDEX_UPSTREAM_STALE_MAX of that read, for a name nobody owns; else
-    None (the failure is answered)."""
+def last_good_read(repository_pk, project):
+    """The project's last good upstream read, for when the upstream fails: only within
+    TEAMINDEX_UPSTREAM_STALE_MAX of that read, for a name nobody owns; else None (the failure
+    is answered)."""
     max_age = settings.TEAMINDEX_UPSTREAM_STALE_MAX
     if max_age <= 0 or owned_anywhere(project):
         return None
     last = upstream_records.last_read(repository_pk, project)
     if last is None or (timezone.now() - last.read_at).total_seconds() > max_age:
+        return None
+    return last
+
+
+def stale_upstream_detail(repository_pk, project, content_type):
+    """The page of the project's last good read (`last_good_read`), marked stale, or None."""
+    last = last_good_read(repository_pk, project)
+    if last is None:
         return None
     return _upstream_page(
         repository_pk, project, last.listing, last.kept, content_type, last.read_at

@@ -62,6 +62,22 @@ def upstream_document(repository_pk, project, listing, wanted, index_url, serial
     if listing.empty or owned_anywhere(project):
         return simple_pages.UPSTREAM_MISSING
     kept = upstream_records.remember(repository_pk, project, listing)
+    return _upstream_document(repository_pk, project, listing, kept, wanted, index_url, serial)
+
+
+def stale_upstream_document(repository_pk, project, wanted, index_url, serial):
+    """The document of the project's last good upstream read, marked stale, for when the
+    upstream fails (`pages.last_good_read`), or None."""
+    last = simple_pages.last_good_read(repository_pk, project)
+    if last is None:
+        return None
+    found = _upstream_document(
+        repository_pk, project, last.listing, last.kept, wanted, index_url, serial
+    )
+    return replace(found, stale_since=last.read_at.timestamp())
+
+
+def _upstream_document(repository_pk, project, listing, kept, wanted, index_url, serial):
     entries, changes = simple_pages.upstream_files(repository_pk, project, listing, kept)
     if entries is None:
         return replace(simple_pages.blocked_page(project), source="upstream")
