@@ -7,8 +7,11 @@ is frozen with SIGSTOP (connections are accepted and never answered, as with a h
 black-holed network) and restarted for real. One node streams files from it and keeps none in
 memory, so every download needs the store."""
 
+import shutil
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -29,6 +32,7 @@ PROBE = 1.0  # TEAMINDEX_STORE_PROBE_INTERVAL
 SLACK = 2.0  # what a request may take beyond the deadline (the rest of its work, two cores)
 HEAL = 30  # seconds within which uploads and downloads work again once the store answers
 JSON = {"Accept": "application/vnd.pypi.simple.v1+json"}
+IMPORTS = Path(tempfile.mkdtemp(prefix="teamindex-store-imports-", dir="/var/tmp"))
 
 
 @pytest.fixture(scope="module")
@@ -41,12 +45,14 @@ def cluster():
         TEAMINDEX_OBJECT_CACHE_MAX_FILE=0,
         TEAMINDEX_STORE_DEADLINE=DEADLINE,
         TEAMINDEX_STORE_PROBE_INTERVAL=PROBE,
+        ALLOWED_IMPORT_PATHS=[str(IMPORTS)],
     )
     try:
         devcluster.start(built)
         yield built
     finally:
         devcluster.destroy(built)
+        shutil.rmtree(IMPORTS, ignore_errors=True)
 
 
 @pytest.fixture
@@ -234,3 +240,46 @@ def _stored_keys(cluster):
     s3 = devcluster.object_store.client(cluster.store)
     pages = s3.get_paginator("list_objects_v2").paginate(Bucket=devcluster.BUCKET)
     return [obj["Key"] for page in pages for obj in page.get("Contents", [])]
+
+
+def test_an_import_while_the_store_hangs_fails_in_time_and_publishes_nothing(cluster, team):
+    """An import task writes inside its transaction, not through the deadline: its S3 client's
+    calls are bounded instead (botocore's own defaults wait minutes), so the task fails in
+    seconds, nothing of it is published, and the same import succeeds once the store answers."""
+    root = IMPORTS / team["name"]
+    root.mkdir()
+    paths = [wheel(root, "hung-import", f"1.{n}") for n in range(3)]
+    publisher, repo = team["publisher"], team["repository"]["pulp_href"]
+    devcluster.object_store.freeze(cluster.store)
+    try:
+        began = time.monotonic()
+        started = publisher.post(repo + "import/", json={"path": str(root)})
+        assert started.status_code == 202, started.text
+        task = _finished(publisher, started.json()["task"], within=180)
+        took = time.monotonic() - began
+    finally:
+        devcluster.object_store.thaw(cluster.store)
+    assert task["state"] == "failed", task
+    assert took < 60, took  # each store call bounded by the deadline, two attempts
+    page = requests.get(team["distribution"]["index_url"] + "hung-import/", timeout=30)
+    assert page.status_code == 404  # nothing of it published
+    again = _imported(publisher, repo, root)  # the store answers again: the same import
+    assert again["state"] == "completed", again
+    assert again["result"]["imported"] == len(paths)
+    assert sorted(_listed(team, "hung-import")) == sorted(p.name for p in paths)
+
+
+def _finished(client, task_href, within):
+    ends = time.monotonic() + within
+    while time.monotonic() < ends:
+        task = client.get(task_href).json()
+        if task["state"] in ("completed", "failed", "canceled"):
+            return task
+        time.sleep(0.5)
+    raise AssertionError(f"the import task still runs after {within} s: {task}")
+
+
+def _imported(client, repo, root):
+    started = client.post(repo + "import/", json={"path": str(root)})
+    assert started.status_code == 202, started.text
+    return _finished(client, started.json()["task"], within=120)

@@ -69,8 +69,14 @@ def test_a_blocked_project_is_refused_on_every_path(
             _refused(requests.get(url, headers=accept, timeout=30))
     for path in (old.name, old.name + ".metadata", new.name):
         _refused(requests.get(project["packages"] + path, timeout=30))
+    site = index["distribution"]["base_url"]
+    for path in (f"pypi/{name}/json", f"pypi/{name}/1.0/json", f"project/{name}/"):
+        _refused(requests.get(site + path, timeout=30))  # the JSON API and the web page
     root = requests.get(index["distribution"]["index_url"], headers=JSON, timeout=30).json()
     assert name not in {p["name"] for p in root["projects"]}
+    assert f"/project/{name}/" not in requests.get(site, timeout=30).text  # the index's page
+    found = admin.get("teamindex/search/", params={"q": name}).json()["results"]
+    assert name not in str(found)  # search
     got = pip("download", "--no-deps", "--index-url", index["distribution"]["index_url"], "-d",
               tmp_path / "dl", name)  # fmt: skip
     assert (
@@ -93,6 +99,9 @@ def test_a_blocked_project_is_refused_on_every_path(
     lifted = _lift(admin, block)
     assert lifted["lifted_by"] == admin.username and lifted["lifted_at"]
     assert _listed(project["page"]) == sorted([old.name, new.name])
+    assert requests.get(site + f"pypi/{name}/json", timeout=30).status_code == 200
+    found = admin.get("teamindex/search/", params={"q": name}).json()["results"]
+    assert name in str(found)  # the search found it before the block too
     assert requests.get(project["packages"] + old.name, timeout=30).content == old.read_bytes()
     history = admin.get("teamindex/blocks/", params={"project": name}).json()["results"]
     assert [(b["kind"], b["lifted_by"]) for b in history] == [("project", admin.username)]

@@ -103,8 +103,15 @@ def _submit(fn, args):
 
 
 def _with_bounds(fn, args):
-    client.tighten(current_storage(), settings.TEAMINDEX_STORE_DEADLINE)
+    bound_client_timeouts()
     return fn(*args)
+
+
+def bound_client_timeouts():
+    """Bound each call of this process's S3 client by the deadline (`client.tighten`). Work
+    that cannot run through `call`, such as an import task writing inside its transaction,
+    then fails when the store hangs, instead of waiting on botocore's minutes of retries."""
+    client.tighten(current_storage(), settings.TEAMINDEX_STORE_DEADLINE)
 
 
 def current_storage():

@@ -21,6 +21,7 @@ from pulp_teamindex.app.exceptions import UpstreamError
 from pulp_teamindex.app.models import ImportStaging, PackageFile, TeamIndexRepository
 from pulp_teamindex.app.names import upstream
 from pulp_teamindex.app.names.import_connector import connector
+from pulp_teamindex.app.store import deadline
 from pulp_teamindex.app.sweeper.imports import discard_staged_quietly
 from pulp_teamindex.app.tasks.batch_store import BulkImport
 
@@ -52,6 +53,7 @@ def leaves_nothing_on_failure(run):
 
     @functools.wraps(run)
     def task(*args, **kwargs):
+        deadline.bound_client_timeouts()  # a hung store fails the import, not hangs it
         try:
             return run(*args, **kwargs)
         except BaseException:
