@@ -1,0 +1,110 @@
+"""The deployment page's list of indexes and who may read which, from the database (each
+function runs in a thread).
+
+Who may read an index here is what the content app decides when its pages are asked for: no
+content guard, or an RBAC content guard whose `permit` (pulpcore's, with the access policy the
+deployment set for `download`) lets the reader in, and for a read token, only the indexes it
+names (`simple/guard`). An index behind another kind of guard cannot be asked about without a
+request to it: it is listed to nobody.
+"""
+
+from dataclasses import dataclass, field
+
+from pulp_teamindex.app.blocklist import lookup as blocklist
+from pulp_teamindex.app.domains import in_domain
+from pulp_teamindex.app.endpoints import index_url
+from pulp_teamindex.app.models import PublishToken, TeamIndexDistribution, packages_in
+from pulp_teamindex.app.simple.read_tokens import NOT_READ_TOKEN, usable
+from pulp_teamindex.app.simple.resolve import RBAC_GUARD
+from pulp_teamindex.app.upload.tokens import digest_of
+from pulp_teamindex.app.web import deployment_page
+from pulp_teamindex.app.web.deployment_page import ANONYMOUS, OTHER_GUARD, PUBLIC
+
+
+@dataclass
+class Directory:
+    """The current domain's indexes, each entry rendered once; `guards` the RBAC guards among
+    them by pk (what a signed-in reader is checked against); `public_page` the page of an
+    anonymous reader without a query, rendered on first use."""
+
+    domain: object
+    entries: tuple
+    guards: dict = field(default_factory=dict)
+    public_page: str | None = None
+
+    def anonymous_page(self):
+        if self.public_page is None:
+            shown = deployment_page.visible(self.entries, ANONYMOUS)
+            self.public_page = deployment_page.render(shown, ANONYMOUS)[1]
+        return self.public_page
+
+
+def read(domain):
+    """The Directory of the current domain (`domain`, pulpcore's Domain): every team index
+    distribution that serves a version and is not hidden, by base path."""
+    distributions = (
+        in_domain(TeamIndexDistribution.objects.exclude(hidden=True))
+        .select_related("content_guard", "pulp_domain")
+        .order_by("base_path")
+    )
+    blocked = list(blocklist.blocked_projects())
+    entries, guards = [], {}
+    for distribution in distributions:
+        version = distribution.serving_version()
+        if version is None:
+            continue
+        repository = version.repository
+        guard = _guard_key(distribution.content_guard)
+        if guard not in (PUBLIC, OTHER_GUARD) and guard not in guards:
+            guards[guard] = distribution.content_guard.cast()
+        latest = distribution.repository_id is not None
+        projects = (
+            packages_in(version, latest)
+            .exclude(normalized_name__in=blocked)
+            .values("normalized_name")
+            .distinct()
+            .count()
+        )
+        simple = index_url(distribution)
+        entries.append(
+            deployment_page.entry(
+                repository.pk,
+                repository.name,
+                repository.description,
+                distribution.base_path,
+                guard,
+                projects,
+                simple[: -len("simple/")],
+                simple,
+            )
+        )
+    return Directory(domain, tuple(entries), guards)
+
+
+def _guard_key(guard):
+    if guard is None:
+        return PUBLIC
+    return str(guard.pk) if guard.pulp_type == RBAC_GUARD else OTHER_GUARD
+
+
+def permitted_guards(request, guards):
+    """The pks among `guards` ({pk: RBAC content guard}) whose `permit` lets the request's
+    (authenticated) user in."""
+    allowed = set()
+    for pk, guard in guards.items():
+        try:
+            guard.permit(request)
+        except PermissionError:
+            continue
+        allowed.add(pk)
+    return frozenset(allowed)
+
+
+def token_scope(secret):
+    """(token, the pks of the indexes it names) for a usable read token, else (None, why)."""
+    token = PublishToken.objects.select_related("user").filter(digest=digest_of(secret)).first()
+    if token is None:
+        return None, NOT_READ_TOKEN
+    if why := usable(token):
+        return None, why
+    return token, frozenset(str(pk) for pk in token.repositories.values_list("pk", flat=True))
