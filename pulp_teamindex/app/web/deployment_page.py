@@ -71,7 +71,7 @@ def visible(entries, reader):
     return [
         e
         for e in entries
-        if (e.guard is PUBLIC or e.guard in reader.guards)
+        if (e.guard is PUBLIC or (e.guard != OTHER_GUARD and e.guard in reader.guards))
         and (reader.scope is None or e.repository_pk in reader.scope)
     ]
 
