@@ -88,6 +88,7 @@ def work_tree(directory, name, registry):
     config = {
         "extends": [],
         "fetchChangeLogs": "off",
+        "separateMajorMinor": False,  # one update, to the newest release, not one per bucket
         "packageRules": [{"matchDatasources": ["pypi"], "registryUrls": [registry]}],
     }
     (directory / "renovate.json").write_text(json.dumps(config))
