@@ -9,7 +9,8 @@ get the challenge again, behind the login backoff (the full path runs through it
 The list is read once per domain and remembered until anything changes (`memory.directories`);
 who a reader is and which guards let them in is remembered like an index page's grant
 (`memory.grants`, for the exact Authorization header, forgotten on any access change), so a
-warm page costs no password hash and no database query. A search reads the database each time.
+warm page costs no password hash and no database query. A search is remembered with the list
+(by the indexes searched and the query), and forgotten with it.
 """
 
 from aiohttp import web
@@ -114,7 +115,7 @@ async def _answer(request, found, reader):
         html, status = found.anonymous_page(), 200
     else:
         shown = deployment_page.visible(found.entries, reader)
-        hits, problem = await _search(shown, query)
+        hits, problem = await _search(found, shown, query)
         status, html = deployment_page.render(shown, reader, query, hits, problem)
     headers = {
         **markup.SECURITY_HEADERS,
@@ -127,16 +128,20 @@ async def _answer(request, found, reader):
     )
 
 
-async def _search(shown, query):
-    """(hits, problem) for `query` among the indexes shown, or ([], "") without one."""
+async def _search(found, shown, query):
+    """(hits, problem) for `query` among the indexes shown, or ([], "") without one; remembered
+    with the list (`found`), which any change forgets."""
     if query is None:
         return [], ""
-    indexes = sorted({entry.repository_pk for entry in shown})
+    indexes = tuple(sorted({entry.repository_pk for entry in shown}))
+    if (answer := found.searches.get((indexes, query))) is not None:
+        return answer
     try:
-        found = await sync_to_async(search_in)(indexes, query, RESULTS)
+        answer = (await sync_to_async(search_in)(indexes, query, RESULTS))["results"], ""
     except terms.BadQuery as exc:
-        return [], str(exc)
-    return found["results"], ""
+        answer = [], str(exc)
+    found.remember_search((indexes, query), answer)
+    return answer
 
 
 def is_page(request):

@@ -146,3 +146,14 @@ def test_every_change_forgets_the_lists_and_a_list_read_meanwhile_is_not_kept():
     memory.lost()
     memory.directories.put("", "untrusted", memory.directories.ticket(), memory.routes.trusted)
     assert memory.directories.get("") is None
+
+
+def test_a_list_renders_the_anonymous_page_once_and_bounds_its_searches():
+    from pulp_teamindex.app.web.directory import Directory
+
+    found = Directory(None, ENTRIES)
+    first = found.anonymous_page()
+    assert found.anonymous_page() is first and "team-a" not in first
+    for i in range(5):
+        found.remember_search(((), f"q{i}"), ([], ""), most=3)
+    assert len(found.searches) <= 3 and ((), "q4") in found.searches
