@@ -7,7 +7,7 @@ request does not grow with the indexes a reader may not read, and nothing of the
 rendered into it, so neither the page nor its timing says much about them.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pulp_teamindex.app.search import terms
 from pulp_teamindex.app.web import markup
@@ -154,3 +154,30 @@ def _list(entries):
     if not entries:
         return '<p class="muted">No index to show.</p>'
     return '<ul class="projects indexes">' + "".join(e.html for e in entries) + "</ul>"
+
+
+@dataclass
+class Directory:
+    """The current domain's indexes, each entry rendered once; `guards` the RBAC guards among
+    them by pk (what a signed-in reader is checked against); `public_page` the page of an
+    anonymous reader without a query, rendered on first use; `searches` the answers of the
+    searches made since."""
+
+    domain: object
+    entries: tuple
+    guards: dict = field(default_factory=dict)
+    public_page: str | None = None
+    # search answers by (indexes searched, query): exact as long as the list is, since any
+    # change forgets both; bounded, as the queries are anyone's
+    searches: dict = field(default_factory=dict)
+
+    def anonymous_page(self):
+        if self.public_page is None:
+            shown = visible(self.entries, ANONYMOUS)
+            self.public_page = render(shown, ANONYMOUS)[1]
+        return self.public_page
+
+    def remember_search(self, key, answer, most=1000):
+        if len(self.searches) >= most:
+            self.searches.clear()
+        self.searches[key] = answer

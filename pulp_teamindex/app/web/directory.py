@@ -8,8 +8,6 @@ names (`simple/guard`). An index behind another kind of guard cannot be asked ab
 request to it: it is listed to nobody.
 """
 
-from dataclasses import dataclass, field
-
 from django.db import connection
 
 from pulp_teamindex.app.blocklist import lookup as blocklist
@@ -20,35 +18,7 @@ from pulp_teamindex.app.simple.read_tokens import NOT_READ_TOKEN, usable
 from pulp_teamindex.app.simple.resolve import RBAC_GUARD
 from pulp_teamindex.app.upload.tokens import digest_of
 from pulp_teamindex.app.web import deployment_page
-from pulp_teamindex.app.web.deployment_page import ANONYMOUS, OTHER_GUARD, PUBLIC
-
-
-@dataclass
-class Directory:
-    """The current domain's indexes, each entry rendered once; `guards` the RBAC guards among
-    them by pk (what a signed-in reader is checked against); `public_page` the page of an
-    anonymous reader without a query, rendered on first use; `searches` the answers of the
-    searches made since."""
-
-    domain: object
-    entries: tuple
-    guards: dict = field(default_factory=dict)
-    public_page: str | None = None
-    # search answers by (indexes searched, query): exact as long as the list is, since any
-    # change forgets both; bounded, as the queries are anyone's
-    searches: dict = field(default_factory=dict)
-
-    def anonymous_page(self):
-        if self.public_page is None:
-            shown = deployment_page.visible(self.entries, ANONYMOUS)
-            self.public_page = deployment_page.render(shown, ANONYMOUS)[1]
-        return self.public_page
-
-    def remember_search(self, key, answer, most=1000):
-        if len(self.searches) >= most:
-            self.searches.clear()
-        self.searches[key] = answer
-
+from pulp_teamindex.app.web.deployment_page import OTHER_GUARD, PUBLIC, Directory
 
 # The projects of each index's latest version and its uploads not folded yet, in one statement
 # for all of them (one per index cost 830 ms for 51 indexes at 20,000 files; this, about 40).

@@ -149,9 +149,7 @@ def test_every_change_forgets_the_lists_and_a_list_read_meanwhile_is_not_kept():
 
 
 def test_a_list_renders_the_anonymous_page_once_and_bounds_its_searches():
-    from pulp_teamindex.app.web.directory import Directory
-
-    found = Directory(None, ENTRIES)
+    found = page.Directory(None, ENTRIES)
     first = found.anonymous_page()
     assert found.anonymous_page() is first and "team-a" not in first
     for i in range(5):
