@@ -40,12 +40,10 @@ async def from_memory(request, memory):
     """The page from memory, before pulpcore authenticates: for an anonymous reader once the
     list is known, for credentials recently let in; else None (the full path answers)."""
     found = memory.directories.get(_domain_key(request))
-    if found is None or not request.path.endswith("/"):
+    if found is None or not request.path.endswith("/") or LOGIN in request.query:
         return None
     authorization = request.headers.get("Authorization")
     if not authorization:
-        if LOGIN in request.query:
-            return None
         reader = ANONYMOUS
     elif (reader := memory.grants.allows(authorization, GRANT, _domain_key(request))) is None:
         return None
