@@ -48,7 +48,7 @@ async def from_memory(request, memory):
     elif (reader := memory.grants.allows(authorization, GRANT, _domain_key(request))) is None:
         return None
     set_domain(found.domain)
-    return await _answer(request, found, reader)
+    return await _answer(request, memory, found, reader)
 
 
 async def page(request, memory):
@@ -71,7 +71,7 @@ async def _page(request, memory):
         memory.grants.grant(authorization, GRANT, _domain_key(request), ticket, reader, lifetime)
     if LOGIN in request.query:  # signed in: the page itself, at its plain address
         raise web.HTTPSeeOther("./")
-    return await _answer(request, found, reader)
+    return await _answer(request, memory, found, reader)
 
 
 async def _directory(request, memory):
@@ -107,13 +107,13 @@ async def _reader(request, found):
     return Reader(name=user.get_username(), guards=guards, scope=scope), lifetime
 
 
-async def _answer(request, found, reader):
+async def _answer(request, memory, found, reader):
     query = request.query.get("q")
     if reader is ANONYMOUS and query is None:
         html, status = found.anonymous_page(), 200
     else:
         shown = deployment_page.visible(found.entries, reader)
-        hits, problem = await _search(found, shown, query)
+        hits, problem = await _search(memory, found, shown, query)
         status, html = deployment_page.render(shown, reader, query, hits, problem)
     headers = {
         **markup.SECURITY_HEADERS,
@@ -126,7 +126,7 @@ async def _answer(request, found, reader):
     )
 
 
-async def _search(found, shown, query):
+async def _search(memory, found, shown, query):
     """(hits, problem) for `query` among the indexes shown, or ([], "") without one; remembered
     with the list (`found`), which any change forgets."""
     if query is None:
@@ -134,12 +134,17 @@ async def _search(found, shown, query):
     indexes = tuple(sorted({entry.repository_pk for entry in shown}))
     if (answer := found.searches.get((indexes, query))) is not None:
         return answer
-    try:
-        answer = (await sync_to_async(search_in)(indexes, query, RESULTS))["results"], ""
-    except terms.BadQuery as exc:
-        answer = [], str(exc)
+    key = ("deployment-search", id(found), indexes, query)  # one reading for a burst
+    answer = await memory.once(key, sync_to_async(_searched), indexes, query)
     found.remember_search((indexes, query), answer)
     return answer
+
+
+def _searched(indexes, query):
+    try:
+        return search_in(indexes, query, RESULTS)["results"], ""
+    except terms.BadQuery as exc:
+        return [], str(exc)
 
 
 def is_page(request):
