@@ -300,6 +300,8 @@ def write_settings(stack):
         "STATIC_ROOT": str(stack.state_dir / "static"),
         "DB_ENCRYPTION_KEY": str(key_file),
         "ANALYTICS": False,
+        # pulpcore's own listing at the content root names no guarded index (docs/admin-guide.md)
+        "HIDE_GUARDED_DISTRIBUTIONS": True,
         "TEAMINDEX_PUBLISHER": "publisher",
         **stack.extra_settings,
     }

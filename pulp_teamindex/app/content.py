@@ -12,17 +12,26 @@ from pulp_teamindex.app.models import PACKAGES_DIR
 from pulp_teamindex.app.nul_paths import refuse_nul_paths
 from pulp_teamindex.app.simple.download_record import keep_record
 from pulp_teamindex.app.simple.handlers import (
+    deployment_page,
     follow_changes,
     pypi_alias,
     serve_from_memory,
     simple_api,
 )
 from pulp_teamindex.app.simple.paths import ALIAS, DOMAIN, JSON_API, PREFIX, SIMPLE, WEB_PROJECT
+from pulp_teamindex.app.web import deployment_answers
+from pulp_teamindex.app.web import deployment_page as deployment
 
 JSON_DOC = JSON_API + r"/[^/]+/(?:[^/]+/)?json/?"  # PyPI's JSON API: <index>/pypi/<project>/json
 
 app.add_routes(
     [
+        # the deployment's page (`web/deployment_page`): a reserved base path, before the rest
+        web.get(
+            PREFIX + DOMAIN + deployment.PATH + "{slash:/?}",
+            deployment_page,
+            name=deployment_answers.ROUTE,
+        ),
         web.get(PREFIX + DOMAIN + r"{path:.+/" + JSON_DOC + "}", simple_api),
         web.get(PREFIX + DOMAIN + r"{path:.+/" + SIMPLE + r"(?:/[^/]*)?/?}", simple_api),
         web.get(ALIAS + DOMAIN + "{path:.+}", pypi_alias),

@@ -1,6 +1,7 @@
 """pytest plugin with the functional fixtures: a real Pulp stack (pulpcore-api, -content and
 -worker with pulp_teamindex, on a private PostgreSQL cluster, free ports and a throwaway state
-dir), its accounts, fresh indexes, a generated corpus and a local upstream index.
+dir), its accounts, fresh indexes, a generated corpus, a local upstream index and headless
+Chromium for the web pages (`browser`).
 
 Loaded with `-p teamindex_plugin` (pyproject.toml); test modules import plain helpers from
 `helpers` and `distgen`, never from a conftest."""
@@ -19,6 +20,9 @@ from distgen import corpus as make_corpus
 from distgen import wheel
 from helpers import MAX_UPLOAD, OIDC_LIMITS, UPSTREAM_LIMITS, account, devstack, make_index
 from oidc_issuer import Issuer, TestCA, github_claims, gitlab_claims
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
 
 
 @pytest.fixture(scope="session")
@@ -138,3 +142,25 @@ def upstream(tmp_path):
 
     yield {"url": f"http://127.0.0.1:{server.server_port}/simple/", "files": listing, "stop": stop}
     stop()
+
+
+def _binary(*names):
+    found = next((shutil.which(n) for n in names if shutil.which(n)), None)
+    assert found, (
+        f"install Debian's chromium and chromium-driver (dev/install-system-deps): {names}"
+    )
+    return found
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium at a laptop's size; no network beyond loopback is ever asked for."""
+    options = Options()
+    options.binary_location = _binary("chromium", "chromium-browser")
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"):
+        options.add_argument(flag)
+    options.add_argument("--window-size=1100,1000")
+    driver = webdriver.Chrome(service=Service(_binary("chromedriver")), options=options)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()

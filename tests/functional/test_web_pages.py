@@ -7,7 +7,6 @@ saved (`TEAMINDEX_SCREENSHOTS=docs/screenshots` made the consumer guide's)."""
 
 import base64
 import os
-import shutil
 import tempfile
 import uuid
 from pathlib import Path
@@ -15,10 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 from helpers import guard_index, make_index, twine_upload
-from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -38,28 +34,6 @@ HOSTILE_README = (
     f'[click me](javascript:{PWN})\n\n<a href="javascript:{PWN}">raw link</a>\n\n'
     '<iframe src="https://example.com/"></iframe>\n'
 )
-
-
-def _binary(*names):
-    found = next((shutil.which(n) for n in names if shutil.which(n)), None)
-    assert found, (
-        f"install Debian's chromium and chromium-driver (dev/install-system-deps): {names}"
-    )
-    return found
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Headless Chromium at a laptop's size; no network beyond loopback is ever asked for."""
-    options = Options()
-    options.binary_location = _binary("chromium", "chromium-browser")
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"):
-        options.add_argument(flag)
-    options.add_argument("--window-size=1100,1000")
-    driver = webdriver.Chrome(service=Service(_binary("chromedriver")), options=options)
-    driver.set_page_load_timeout(60)
-    yield driver
-    driver.quit()
 
 
 def get(url, **kw):

@@ -67,8 +67,15 @@ def search(user, text, limit=None):
     """{"query", "results"}: the hits for `text` among the indexes `user` may read, best
     first (the name itself, names starting with it, names holding it, summaries holding it;
     then by name). Raises terms.BadQuery."""
+    readable = readable_repositories(user).values_list("pk", flat=True)
+    return search_in(readable, text, limit)
+
+
+def search_in(repository_pks, text, limit=None):
+    """`search` among the indexes `repository_pks` alone: for a caller who decided already
+    which indexes the asker may read (the deployment page, by the content guards' rule)."""
     query, limit = terms.parse(text, limit)
-    indexes = [str(pk) for pk in readable_repositories(user).values_list("pk", flat=True)]
+    indexes = [str(pk) for pk in repository_pks]
     if not indexes:
         return {"query": query.text, "results": []}
     best = _rows(

@@ -42,6 +42,8 @@ from pulp_teamindex.app.models import (
 from pulp_teamindex.app.names.upstream_pages import absolute_url, redact
 from pulp_teamindex.app.upload import checks
 from pulp_teamindex.app.upload.refusals import record_refusal
+from pulp_teamindex.app.web import deployment_page
+from pulp_teamindex.app.web.deployment_page import reserved_base_path
 
 
 class PackageFileSerializer(SingleArtifactContentUploadSerializer):
@@ -430,6 +432,12 @@ class TeamIndexDistributionSerializer(DistributionSerializer):
             and not index_admin.may_move(request.user, get_domain())
         ):
             raise PermissionDenied(index_admin.move_refusal(self.instance))
+        if reserved_base_path(path):
+            raise serializers.ValidationError(
+                _("'{}' is the deployment page's path: choose another base path.").format(
+                    deployment_page.PATH
+                )
+            )
         return super().validate_base_path(path)
 
     class Meta:

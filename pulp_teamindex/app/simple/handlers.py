@@ -21,6 +21,7 @@ from pulp_teamindex.app.models import PACKAGES_DIR, TeamIndexDistribution
 from pulp_teamindex.app.simple import answers, guard, json_answers, paths, resolve
 from pulp_teamindex.app.simple.memory import Memory
 from pulp_teamindex.app.web import answers as web_answers
+from pulp_teamindex.app.web import deployment_answers
 
 _core = Handler()
 memory = Memory()
@@ -28,6 +29,10 @@ memory = Memory()
 
 @web.middleware
 async def serve_from_memory(request, handler):
+    if request.method == "GET" and deployment_answers.is_page(request):
+        if (response := await deployment_answers.from_memory(request, memory)) is not None:
+            return response
+        return await _checked(request, handler)
     target = paths.target(request) if request.method == "GET" else None
     if target is not None and (response := await _from_memory(request, *target)) is not None:
         return response
@@ -139,6 +144,12 @@ async def _web(request, distribution, route, rest, ticket):
         raise web_answers.secured(web.HTTPNotFound(text="Not a page of this index.\n"))
     memory.routes.put(route, ticket)
     return await web_answers.page(request, route, target[1], memory)
+
+
+async def deployment_page(request):
+    """`<prefix>[<domain>/]_indexes/`: the indexes the caller may read (`web/deployment_answers`),
+    when memory could not answer."""
+    return await deployment_answers.page(request, memory)
 
 
 def _no_index_here(request):

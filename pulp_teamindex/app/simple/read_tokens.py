@@ -13,6 +13,7 @@ from pulp_teamindex.app.upload.tokens import TOKEN_USERNAME, digest_of, unusable
 # Also the answer for a token scoped to other indexes, so that it cannot tell a private index it
 # may not read from a missing one (the content app answers this for both).
 NOT_ACCEPTED = "The user name, password or token was not accepted."
+NOT_READ_TOKEN = "The API token was not accepted: it is not a read token."  # noqa: S105
 
 
 def token_in(authorization):
@@ -31,12 +32,22 @@ def read_token(secret, repository_pk):
     """(token, None) when `secret` is a usable read token for the repository, else (None,
     why it is not)."""
     token = PublishToken.objects.select_related("user").filter(digest=digest_of(secret)).first()
-    if token is None or token.scope != "read":
-        return None, "The API token was not accepted: it is not a read token."
-    if reason := unusable_reason(token, timezone.now()):
-        return None, reason
-    if not token.user.is_active:
-        return None, "The token's user is inactive."
+    if token is None:
+        return None, NOT_READ_TOKEN
+    if why := usable(token):
+        return None, why
     if not token.repositories.filter(pk=repository_pk).exists():
         return None, NOT_ACCEPTED
     return token, None
+
+
+def usable(token):
+    """Why `token` (found by its secret) may not read now, or None: a read token, unexpired,
+    unrevoked, of an active user. Which indexes it reads is the caller's question."""
+    if token.scope != "read":
+        return NOT_READ_TOKEN
+    if reason := unusable_reason(token, timezone.now()):
+        return reason
+    if not token.user.is_active:
+        return "The token's user is inactive."
+    return None

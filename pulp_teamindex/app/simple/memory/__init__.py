@@ -13,6 +13,7 @@ from django.conf import settings
 
 from pulp_teamindex.app.change_feed.messages import parse
 from pulp_teamindex.app.exceptions import UpstreamError
+from pulp_teamindex.app.simple.memory.directories import Directories
 from pulp_teamindex.app.simple.memory.freshness import Freshness
 from pulp_teamindex.app.simple.memory.grants import GrantCache, SharedChecks
 from pulp_teamindex.app.simple.memory.page_cache import Cached, PageCache
@@ -35,6 +36,7 @@ class Memory:
         self.routes = RouteTable()
         self.grants = GrantCache()
         self.checks = SharedChecks()
+        self.directories = Directories()  # the deployment page's lists of indexes
         self._pages = PageCache()
         self._freshness = Freshness()
         self._in_flight = {}  # what `once` is computing now, by key
@@ -95,6 +97,7 @@ class Memory:
     def changed(self, payload):
         """Take in one change the feed reports."""
         change = parse(payload)
+        self.directories.clear()  # any change may alter the deployment page's list
         if change.may_change_access:
             self.grants.clear()
         if change.kind in ("flush", "block"):
@@ -133,6 +136,7 @@ class Memory:
 
     def _forget_everything(self):
         self.grants.clear()
+        self.directories.clear()
         self._in_flight.clear()
         self._pages.clear()
         self._freshness.forget()
