@@ -232,6 +232,14 @@ class TeamIndexRepositorySerializer(RepositorySerializer):
         allow_null=True,
         allow_blank=True,
     )
+    require_provenance = serializers.BooleanField(
+        required=False,
+        help_text=_(
+            "Refuse every new file that comes without a valid PEP 740 attestation: uploads must "
+            "come from a trusted publisher with attestations, and promoted or added files must "
+            "bring their provenance. An owner's choice; default false."
+        ),
+    )
     base_path = serializers.CharField(
         write_only=True,
         required=False,
@@ -372,6 +380,7 @@ class TeamIndexRepositorySerializer(RepositorySerializer):
             "publisher",
             "upstream",
             "upstream_cooldown",
+            "require_provenance",
             "base_path",
             "distribute",
             "distribution",
