@@ -8,8 +8,6 @@ provenance of the files it serves). The provenance object is part of what is rem
 served file (`files.ServedFile`), so it costs no query once the file was asked for.
 """
 
-from urllib.parse import quote
-
 from aiohttp import web
 from packaging.version import InvalidVersion, Version
 
@@ -18,16 +16,7 @@ from pulp_teamindex.app.exceptions import InvalidDistribution
 from pulp_teamindex.app.simple import answers
 from pulp_teamindex.app.simple import files as served_files
 
-INTEGRITY = "integrity"
-PROVENANCE = "provenance"
 CONTENT_TYPE = "application/vnd.pypi.integrity.v1+json"
-
-
-def relative_url(row):
-    """The provenance URL of a file (a page row), relative to its project page."""
-    project = normalize_name(row["name"])
-    parts = (project, row["version"], row["filename"])
-    return f"../../{INTEGRITY}/" + "/".join(quote(p, safe="") for p in parts) + f"/{PROVENANCE}"
 
 
 async def answer(request, route, match, memory):

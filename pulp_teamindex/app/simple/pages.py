@@ -18,14 +18,13 @@ from pulp_teamindex.app.blocklist import lookup as blocklist
 from pulp_teamindex.app.blocklist.rules import refusal as block_refusal
 from pulp_teamindex.app.cooldown import lookup as cooldown
 from pulp_teamindex.app.cooldown.rules import earliest
-from pulp_teamindex.app.distfiles import parse_filename
+from pulp_teamindex.app.distfiles import normalize_name, parse_filename
 from pulp_teamindex.app.exceptions import InvalidDistribution
 from pulp_teamindex.app.models import PACKAGES_DIR, Yank, members_of, packages_in
 from pulp_teamindex.app.names import upstream_records
 from pulp_teamindex.app.names.ownership import owned_anywhere
 from pulp_teamindex.app.project_status import lookup as project_statuses
 from pulp_teamindex.app.provenance import lookup as provenance_lookup
-from pulp_teamindex.app.simple import integrity
 from pulp_teamindex.app.simple import render as simple_render
 from pulp_teamindex.app.simple.memory.page_cache import MISSING, Page
 
@@ -215,10 +214,16 @@ def blocked_page(project):
     return Page(body=b"", etag="", forbidden=block_refusal(f"Project {project!r}", reason))
 
 
+def _provenance_url(row):
+    return simple_render.provenance_url(
+        normalize_name(row["name"]), row["version"], row["filename"]
+    )
+
+
 def _entry(row, yanked, attested=False):
     """File URLs are relative to the project page (`<base>/simple/<name>/`), so the index
     works behind any proxy or host name without knowing its own origin; so is the provenance
-    URL of an attested file (the Integrity API, `simple.integrity`)."""
+    URL of an attested file (the Integrity API, `integrity`)."""
     return simple_render.FileEntry(
         filename=row["filename"],
         url=f"../../{PACKAGES_DIR}{row['filename']}",
@@ -229,5 +234,5 @@ def _entry(row, yanked, attested=False):
         version=row["version"],
         metadata_sha256=row["metadata_sha256"],
         yanked=yanked,
-        provenance=integrity.relative_url(row) if attested else "",
+        provenance=_provenance_url(row) if attested else "",
     )

@@ -17,6 +17,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
+from urllib.parse import quote
 
 from packaging.version import InvalidVersion, Version
 
@@ -39,6 +40,13 @@ class FileEntry:
     metadata_sha256: str = ""
     yanked: str | None = None  # None: not yanked; a string (maybe empty): the reason
     provenance: str = ""  # the URL of its PEP 740 provenance object; "": none
+
+
+def provenance_url(project, version, filename):
+    """The Integrity API URL of a file's provenance, relative to its project page (PEP 740:
+    `<index>/integrity/<project>/<version>/<filename>/provenance`)."""
+    parts = "/".join(quote(part, safe="") for part in (project, version, filename))
+    return f"../../integrity/{parts}/provenance"
 
 
 def _sort_key(entry):

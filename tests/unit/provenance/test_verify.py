@@ -1,0 +1,133 @@
+"""Verifying attestations with sigstore-python's real Verifier against a private trust root
+(tests/functional/sigstore_root.py), and mapping a trusted publisher's claims to the identity
+the signing certificate must carry."""
+
+import base64
+import json
+
+import pytest
+from sigstore.models import TrustedRoot
+from sigstore.verify import Verifier
+from sigstore_root import Sigstore, github_identity
+
+from pulp_teamindex.app.exceptions import InvalidDistribution
+from pulp_teamindex.app.provenance.identity import NotTrustedPublishing, expected
+from pulp_teamindex.app.provenance.verify import provenance_for, same_distribution
+
+ISSUER = "https://ci.example/github"
+FILE = "acme_app-1.0-py3-none-any.whl"
+DIGEST = "ab" * 32
+CLAIMS = {
+    "iss": ISSUER,
+    "sub": "repo:acme/app:ref:refs/tags/v1.0.0",
+    "repository": "acme/app",
+    "workflow_ref": "acme/app/.github/workflows/release.yml@refs/tags/v1.0.0",
+    "environment": "release",
+}
+
+
+@pytest.fixture(scope="module")
+def instance(tmp_path_factory):
+    return Sigstore(tmp_path_factory.mktemp("sigstore"))
+
+
+@pytest.fixture(scope="module")
+def verifier(instance):
+    return Verifier(trusted_root=TrustedRoot.from_file(str(instance.trusted_root_path)))
+
+
+def _attest(instance, name=FILE, digest=DIGEST, **identity):
+    return instance.attest(name, digest, github_identity(**{"issuer": ISSUER, **identity}))
+
+
+def test_a_good_attestation_gives_the_provenance_object(instance, verifier):
+    sent = _attest(instance)
+    provenance = provenance_for([sent], FILE, DIGEST, CLAIMS, verifier)
+    (bundle,) = provenance["attestation_bundles"]
+    assert provenance["version"] == 1
+    assert bundle["publisher"] == {
+        "kind": "GitHub",
+        "repository": "acme/app",
+        "workflow": "release.yml",
+        "environment": "release",
+    }
+    (kept,) = bundle["attestations"]
+    assert kept["envelope"]["statement"] == sent["envelope"]["statement"]
+    assert (
+        kept["verification_material"]["certificate"]
+        == (sent["verification_material"]["certificate"])
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"name": "acme_app-2.0-py3-none-any.whl"}, "attests the file"),
+        ({"digest": "cd" * 32}, "its sha256 differs"),
+        ({"repository": "evil/app"}, "Source Repository URI"),
+        ({"workflow": "other.yml"}, "Build Config URI"),
+        ({"ref": "refs/heads/main"}, "Build Config URI"),  # another run than the token's
+        ({"issuer": "https://evil.example"}, "OIDCIssuerV2"),
+    ],
+)
+def test_an_attestation_of_anything_else_is_refused(instance, verifier, change, reason):
+    with pytest.raises(InvalidDistribution) as refused:
+        provenance_for([_attest(instance, **change)], FILE, DIGEST, CLAIMS, verifier)
+    assert reason in str(refused.value)
+    assert str(refused.value).startswith(f"Attestation 1 of {FILE} was refused")
+
+
+def test_another_trust_root_is_refused(instance, tmp_path):
+    rogue = Sigstore(tmp_path)
+    trusted = Verifier(trusted_root=TrustedRoot.from_file(str(instance.trusted_root_path)))
+    with pytest.raises(InvalidDistribution, match="Sigstore trust root"):
+        provenance_for([_attest(rogue)], FILE, DIGEST, CLAIMS, trusted)
+
+
+def test_a_tampered_statement_or_signature_is_refused(instance, verifier):
+    sent = _attest(instance)
+    statement = json.loads(base64.b64decode(sent["envelope"]["statement"]))
+    statement["subject"][0]["digest"]["sha256"] = "cd" * 32
+    swapped = json.dumps(statement).encode()
+    sent["envelope"]["statement"] = base64.b64encode(swapped).decode()
+    with pytest.raises(InvalidDistribution, match="does not verify|log entry"):
+        provenance_for([sent], FILE, "cd" * 32, CLAIMS, verifier)
+
+
+def test_two_attestations_of_one_type_are_refused(instance, verifier):
+    both = [_attest(instance), _attest(instance)]
+    with pytest.raises(InvalidDistribution, match="Attestation 2 .* a second attestation"):
+        provenance_for(both, FILE, DIGEST, CLAIMS, verifier)
+
+
+def test_an_object_that_is_no_attestation_is_refused(verifier):
+    with pytest.raises(InvalidDistribution, match="not a PEP 740 attestation object"):
+        provenance_for([{"version": 1}], FILE, DIGEST, CLAIMS, verifier)
+
+
+def test_claims_map_to_publishers():
+    _checks, gitlab = expected({"iss": "https://gitlab.com", "project_path": "acme/app"})
+    assert gitlab == {"kind": "GitLab", "repository": "acme/app"}
+    _checks, generic = expected({"iss": "https://k8s.example", "sub": "system:serviceaccount:ci:x"})
+    assert generic == {
+        "kind": "OIDC",
+        "issuer": "https://k8s.example",
+        "identity": "system:serviceaccount:ci:x",
+    }
+    for claims in ({}, {"sub": "x"}, {"iss": "https://k8s.example"}):
+        with pytest.raises(NotTrustedPublishing):
+            expected(claims)
+
+
+@pytest.mark.parametrize(
+    ("name", "filename", "same"),
+    [
+        (FILE, FILE, True),
+        ("Acme_App-1.0-py3-none-any.whl", FILE, True),  # parsed names are compared
+        ("acme_app-1.0.tar.gz", FILE, False),
+        ("acme_app-1.1-py3-none-any.whl", FILE, False),
+        ("not a distribution", FILE, False),
+    ],
+)
+def test_subject_names_are_compared_as_distributions(name, filename, same):
+    assert same_distribution(name, filename) is same
