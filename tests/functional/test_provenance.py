@@ -303,3 +303,30 @@ def test_a_private_index_provenance_is_read_only_by_its_readers(
             found = admin.get("users/", params={"username": name}).json()["results"]
             for user in found:
                 admin.delete(user["pulp_href"])
+
+
+def test_owners_set_require_provenance_and_the_publisher_never_changes_it(admin, publisher, index):
+    repo = index["repository"]["pulp_href"]
+    name = f"owner-{uuid.uuid4().hex[:6]}"
+    created = admin.post("users/", json={"username": name, "password": PASSWORD})
+    assert created.status_code == 201, created.text
+    try:
+        for username in (name, publisher.username):
+            added = admin.post(
+                repo + "add_role/",
+                json={"role": "teamindex.teamindexrepository_owner", "users": [username]},
+            )
+            assert added.status_code == 201, added.text
+        owner = type(admin)(admin.stack, name, PASSWORD)
+        owner.ok(owner.patch(repo, json={"require_provenance": True}))
+        assert admin.get(repo).json()["require_provenance"] is True
+        refused = publisher.patch(repo, json={"require_provenance": False})
+        assert refused.status_code == 403, refused.text
+        assert "publisher account may not change require_provenance" in refused.text
+        assert admin.get(repo).json()["require_provenance"] is True
+        same = publisher.patch(repo, json={"require_provenance": True})  # no change: allowed
+        assert same.status_code in (200, 202), same.text
+        if same.status_code == 202:
+            publisher.ok(same)
+    finally:
+        admin.delete(created.json()["pulp_href"])

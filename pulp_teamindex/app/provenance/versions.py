@@ -12,6 +12,7 @@ from pulpcore.plugin.models import RepositoryContent
 
 from pulp_teamindex.app.exceptions import InvalidDistribution
 from pulp_teamindex.app.models import PackageFile, Provenance, members_of
+from pulp_teamindex.app.upload.gate import may_publish
 
 
 def provenance_follows_files(repository, new_version):
@@ -57,3 +58,19 @@ def refuse_files_without_provenance(repository, new_version):
 
 
 RULES = (provenance_follows_files, refuse_files_without_provenance)
+
+PUBLISHER_REFUSAL = (
+    "The index's publisher account may not change require_provenance: a stolen publishing "
+    "credential must not be able to turn off the index's demand for attestations. Ask an "
+    "owner or an admin of the index."
+)
+
+
+def publisher_may_not_change(user, repository, data):
+    """Whether `user`, the index's publishing authority, would change `require_provenance`
+    (an owner's or an admin's decision, never the publisher's, even when it owns the index)."""
+    if repository is None or "require_provenance" not in data:
+        return False
+    if bool(data["require_provenance"]) == repository.require_provenance:
+        return False
+    return may_publish(user, repository)

@@ -40,6 +40,7 @@ from pulp_teamindex.app.models import (
     Yank,
 )
 from pulp_teamindex.app.names.upstream_pages import absolute_url, redact
+from pulp_teamindex.app.provenance import versions as provenance_rules
 from pulp_teamindex.app.upload import checks
 from pulp_teamindex.app.upload.refusals import record_refusal
 
@@ -320,6 +321,10 @@ class TeamIndexRepositorySerializer(RepositorySerializer):
             and not index_admin.is_index_admin(request.user, get_domain())
         ):
             raise PermissionDenied(index_admin.refusal(fields))
+        if request is not None and provenance_rules.publisher_may_not_change(
+            request.user, self.instance, data
+        ):
+            raise PermissionDenied(provenance_rules.PUBLISHER_REFUSAL)
         if self.instance is not None:  # creation-only: pulpcore compares every field on update
             data.pop("base_path", None)
             data.pop("distribute", None)
