@@ -10,8 +10,9 @@ Fulcio maps claims into its certificate extensions:
   path is `/<workflow_ref>` (the same workflow file at the same ref). The URIs' host is the
   GitHub server the issuer belongs to, which the issuer check already pins. This is what
   pypi-attestations' GitHub publisher checks, for github.com and GitHub Enterprise Server alike.
-- GitLab CI (claim `project_path`): the issuer, and the Source Repository URI's path
-  `/<project_path>`.
+- GitLab CI (claim `project_path`): the issuer, the Source Repository URI's path
+  `/<project_path>`, and (from the token's `ci_config_ref_uri`) the Build Config URI: the same
+  CI configuration file at the same ref.
 - Any other issuer (Kubernetes, a generic OIDC provider): the certificate's SAN is the token's
   `sub` and its issuer extension the token's `iss` (sigstore's `Identity` policy), which is
   how Fulcio issues certificates for a generic OIDC identity.
@@ -44,7 +45,9 @@ def expected(claims):
     if isinstance(repository, str) and isinstance(workflow_ref, str):
         return _github(issuer, repository, workflow_ref, claims.get("environment"))
     if isinstance(project_path := claims.get("project_path"), str):
-        return _gitlab(issuer, project_path, claims.get("environment"))
+        config = claims.get("ci_config_ref_uri")
+        config = config if isinstance(config, str) else None
+        return _gitlab(issuer, project_path, config, claims.get("environment"))
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject:
         raise NotTrustedPublishing()
@@ -67,17 +70,22 @@ def _github(issuer, repository, workflow_ref, environment):
     return checks, publisher
 
 
-def _gitlab(issuer, project_path, environment):
+def _gitlab(issuer, project_path, config, environment):
+    """GitLab: the issuer and project; with the token's `ci_config_ref_uri` (`<host>/<project>
+    //<file>@<ref>`, which Fulcio writes as the Build Config URI `https://<that>`), the CI
+    configuration file at that ref too."""
     publisher = {"kind": "GitLab", "repository": project_path}
+    checks = [
+        policy.OIDCIssuerV2(issuer),
+        UriPath(SOURCE_REPOSITORY_URI, "Source Repository URI", f"/{project_path}"),
+    ]
+    if config:
+        path = urlsplit(f"https://{config}").path
+        publisher["workflow_filepath"] = path.split("//", 1)[-1].split("@", 1)[0]
+        checks.append(UriPath(BUILD_CONFIG_URI, "Build Config URI", path))
     if environment:
         publisher["environment"] = environment
-    checks = policy.AllOf(
-        [
-            policy.OIDCIssuerV2(issuer),
-            UriPath(SOURCE_REPOSITORY_URI, "Source Repository URI", f"/{project_path}"),
-        ]
-    )
-    return checks, publisher
+    return policy.AllOf(checks), publisher
 
 
 class UriPath:

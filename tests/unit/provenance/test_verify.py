@@ -8,7 +8,14 @@ import json
 import pytest
 from sigstore.models import TrustedRoot
 from sigstore.verify import Verifier
-from sigstore_root import Sigstore, github_identity
+from sigstore_root import (
+    BUILD_CONFIG_URI,
+    ISSUER_V1,
+    ISSUER_V2,
+    SOURCE_REPOSITORY_URI,
+    Sigstore,
+    github_identity,
+)
 
 from pulp_teamindex.app.exceptions import InvalidDistribution
 from pulp_teamindex.app.provenance.identity import NotTrustedPublishing, expected
@@ -131,3 +138,40 @@ def test_claims_map_to_publishers():
 )
 def test_subject_names_are_compared_as_distributions(name, filename, same):
     assert same_distribution(name, filename) is same
+
+
+GITLAB_CLAIMS = {
+    "iss": "https://gitlab.example",
+    "project_path": "acme/app",
+    "ci_config_ref_uri": "gitlab.example/acme/app//.gitlab-ci.yml@refs/heads/main",
+}
+
+
+def _gitlab_identity(project="acme/app", config=".gitlab-ci.yml", ref="refs/heads/main"):
+    """The certificate claims Fulcio writes for a GitLab CI job."""
+    server = "https://gitlab.example"
+    return {
+        "san": f"{server}/{project}//{config}@{ref}",
+        ISSUER_V1: "https://gitlab.example",
+        ISSUER_V2: "https://gitlab.example",
+        SOURCE_REPOSITORY_URI: f"{server}/{project}",
+        BUILD_CONFIG_URI: f"{server}/{project}//{config}@{ref}",
+    }
+
+
+def test_a_gitlab_job_attests_with_its_project_and_ci_file(instance, verifier):
+    good = instance.attest(FILE, DIGEST, _gitlab_identity())
+    provenance = provenance_for([good], FILE, DIGEST, GITLAB_CLAIMS, verifier)
+    assert provenance["attestation_bundles"][0]["publisher"] == {
+        "kind": "GitLab",
+        "repository": "acme/app",
+        "workflow_filepath": ".gitlab-ci.yml",
+    }
+    for identity, reason in (
+        (_gitlab_identity(project="evil/app"), "Source Repository URI"),
+        (_gitlab_identity(config="other.yml"), "Build Config URI"),
+    ):
+        with pytest.raises(InvalidDistribution, match=reason):
+            provenance_for(
+                [instance.attest(FILE, DIGEST, identity)], FILE, DIGEST, GITLAB_CLAIMS, verifier
+            )
