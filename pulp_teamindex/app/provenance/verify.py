@@ -72,11 +72,19 @@ def _verified(number, attestation, filename, sha256, checks, verifier):
 
 
 def _sigstore_reason(exc):
+    """What a person can do about sigstore's refusal: the wrong root (or altered material), or
+    the wrong signer."""
     text = str(exc)
     if "certificate chain" in text or "SCT" in text or "log entry" in text:
         return (
             f"it does not verify against this index's Sigstore trust root ({text}); it was "
             "signed by another Sigstore instance, or altered"
+        )
+    wrong_signer = ("does not match", "do not match", "does not contain", "the certificate")
+    if any(words in text for words in wrong_signer):
+        return (
+            f"it was not signed by the CI identity this upload token was minted for ({text}); "
+            "attest with the workflow the index's trusted publisher policy trusts"
         )
     return f"it does not verify ({text})"
 

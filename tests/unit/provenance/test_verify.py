@@ -82,6 +82,10 @@ def test_an_attestation_of_anything_else_is_refused(instance, verifier, change, 
         provenance_for([_attest(instance, **change)], FILE, DIGEST, CLAIMS, verifier)
     assert reason in str(refused.value)
     assert str(refused.value).startswith(f"Attestation 1 of {FILE} was refused")
+    if "name" not in change and "digest" not in change:  # the signer, not the file, is wrong
+        assert "not signed by the CI identity this upload token was minted for" in str(
+            refused.value
+        )
 
 
 def test_another_trust_root_is_refused(instance, tmp_path):
