@@ -330,3 +330,34 @@ def test_owners_set_require_provenance_and_the_publisher_never_changes_it(admin,
             publisher.ok(same)
     finally:
         admin.delete(created.json()["pulp_href"])
+
+
+def test_provenance_is_withheld_when_its_file_is(
+    pulp, admin, publisher, index, corpus, github, private_sigstore
+):
+    """A block of the file, or a quarantine of its project, withholds the provenance as it
+    withholds the bytes (one read path)."""
+    _trust(admin, index, github)
+    ci = _mint(pulp, github)
+    field = json.dumps([_attest(private_sigstore, corpus / WHEEL, issuer=github.url)])
+    sent = legacy_post(index, ci, WHEEL, (corpus / WHEEL).read_bytes(), {"attestations": field})
+    assert sent.status_code == 200, sent.text
+    assert _integrity(index, WHEEL).status_code == 200
+    block = admin.post(
+        "teamindex/blocks/",
+        json={"kind": "sha256", "value": sha256_of(corpus / WHEEL), "reason": "compromised"},
+    )
+    assert block.status_code == 201, block.text
+    try:
+        blocked = _integrity(index, WHEEL)
+        assert blocked.status_code == 403 and "compromised" in blocked.text
+        assert "attestation_bundles" not in blocked.text
+    finally:
+        assert admin.post(block.json()["pulp_href"] + "lift/").status_code == 201
+    assert _integrity(index, WHEEL).status_code == 200
+    quarantine = {"project": "synth-p00000", "status": "quarantined", "reason": "under review"}
+    publisher.ok(
+        publisher.post(index["repository"]["pulp_href"] + "set_project_status/", json=quarantine)
+    )
+    withheld = _integrity(index, WHEEL)
+    assert withheld.status_code == 403 and "attestation_bundles" not in withheld.text
