@@ -34,6 +34,7 @@ from pulp_teamindex.app.exceptions import (
 from pulp_teamindex.app.models import (
     PackageFile,
     ProjectStatus,
+    Provenance,
     TeamIndexDistribution,
     TeamIndexPublication,
     TeamIndexRepository,
@@ -209,6 +210,19 @@ class ProjectStatusContentSerializer(NoArtifactContentSerializer):
     class Meta:
         fields = NoArtifactContentSerializer.Meta.fields + ("normalized_name", "status", "reason")
         model = ProjectStatus
+
+
+class ProvenanceContentSerializer(NoArtifactContentSerializer):
+    """The PEP 740 provenance of the file `filename` with digest `sha256`, verified when a
+    trusted publisher uploaded it; served to installers by the Integrity API."""
+
+    filename = serializers.CharField(read_only=True)
+    sha256 = serializers.CharField(read_only=True)
+    provenance = serializers.JSONField(read_only=True)
+
+    class Meta:
+        fields = NoArtifactContentSerializer.Meta.fields + ("filename", "sha256", "provenance")
+        model = Provenance
 
 
 class UpstreamURLField(serializers.CharField):
