@@ -8,11 +8,17 @@ with a 400 rather than ignored, so that a pipeline believing its files carry pro
 that they would not. An index with `require_provenance` refuses a file without attestations.
 """
 
-from pulp_teamindex.app.exceptions import InvalidDistribution
+import logging
+
+from django.core.exceptions import ImproperlyConfigured
+
+from pulp_teamindex.app.exceptions import InvalidDistribution, PublishFailed
 from pulp_teamindex.app.provenance import trust
 from pulp_teamindex.app.provenance.form import attestations_of
-from pulp_teamindex.app.provenance.identity import NotTrustedPublishing
+from pulp_teamindex.app.provenance.identity import NotTrustedPublishing, expected
 from pulp_teamindex.app.provenance.verify import provenance_for
+
+log = logging.getLogger(__name__)
 
 
 def provenance_of_upload(form, token, repository, info):
@@ -31,10 +37,22 @@ def provenance_of_upload(form, token, repository, info):
             )
         return None
     try:
-        return provenance_for(attestations, info.filename, info.sha256, claims, trust.verifier())
+        expected(claims)  # the identity the signatures must be of
     except NotTrustedPublishing:
         raise InvalidDistribution(
             "Attestations are accepted only with an upload token minted by trusted publishing "
             "(the identity that signed them must be the one the index trusts); upload without "
             "attestations, or publish from CI through trusted publishing."
         ) from None
+    try:
+        verifier = trust.verifier()
+    except ImproperlyConfigured as exc:  # the deployment's fault, not the upload's
+        log.error("attestations cannot be verified: %s", exc)
+        raise PublishFailed(
+            503,
+            "This index cannot verify attestations now (its Sigstore trust root cannot be "
+            "read); nothing was stored. Retry later, or tell an admin "
+            "(TEAMINDEX_SIGSTORE_TRUST_ROOT).",
+            retry_after=60,
+        ) from None
+    return provenance_for(attestations, info.filename, info.sha256, claims, verifier)
