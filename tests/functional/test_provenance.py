@@ -361,3 +361,22 @@ def test_provenance_is_withheld_when_its_file_is(
     )
     withheld = _integrity(index, WHEEL)
     assert withheld.status_code == 403 and "attestation_bundles" not in withheld.text
+
+
+def test_a_file_without_provenance_cannot_be_promoted_where_it_is_required(
+    admin, publisher, index, corpus
+):
+    sent = legacy_post(
+        index, (publisher.username, publisher.password), WHEEL, (corpus / WHEEL).read_bytes()
+    )
+    assert sent.status_code == 200, sent.text
+    prod = make_index(admin, require_provenance=True)
+    try:
+        repo = prod["repository"]["pulp_href"]
+        source = {"source": index["repository"]["pulp_href"], "filenames": [WHEEL]}
+        task = publisher.wait(publisher.post(repo + "promote/", json=source))
+        assert task["state"] == "failed"
+        assert "requires PEP 740 provenance" in task["error"]["description"]
+        assert _page(prod).status_code == 404
+    finally:
+        admin.delete(prod["repository"]["pulp_href"])
