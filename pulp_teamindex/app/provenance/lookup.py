@@ -26,6 +26,5 @@ def attested(version, with_journal, files):
 
 def document(version, with_journal, filename, sha256):
     """The provenance object of the file `filename` with digest `sha256`, or None."""
-    unit = units(version, with_journal, [filename]).filter(sha256=sha256).order_by("-pulp_created")
-    found = unit.values_list("provenance", flat=True).first()
-    return found
+    found = units(version, with_journal, [filename]).filter(sha256=sha256)
+    return found.order_by("-pulp_created").values_list("provenance", flat=True).first()
