@@ -7,6 +7,7 @@ attacker would, and leaves nothing stored."""
 import json
 import shutil
 import uuid
+from urllib.parse import urljoin
 
 import pytest
 import requests
@@ -121,8 +122,10 @@ def test_twine_uploads_attestations_and_consumers_verify_the_provenance(
     assert f'data-provenance="../../integrity/synth-p00000/1.0.0/{WHEEL}/provenance"' in html
     assert html.count("data-provenance") == 1
 
-    served = _integrity(index, WHEEL)
+    page_url = f"{index['distribution']['index_url']}synth-p00000/"
+    served = requests.get(urljoin(page_url, files[WHEEL]["provenance"]), timeout=30)
     assert served.status_code == 200, served.text
+    assert served.content == _integrity(index, WHEEL).content  # the link is the API's URL
     assert served.headers["Content-Type"].startswith(INTEGRITY_TYPE)
     provenance = served.json()
     assert provenance["version"] == 1
