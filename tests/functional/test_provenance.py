@@ -11,11 +11,13 @@ from urllib.parse import urljoin
 
 import pytest
 import requests
-from helpers import guard_index, legacy_post, make_index, sha256_of, twine_upload
+from helpers import guard_index, legacy_post, make_index, sha256_of, twine_upload, uv
+from oidc_issuer import REQUEST_TOKEN
 from pypi_attestations import Attestation
 from sigstore.models import TrustedRoot
 from sigstore.verify import Verifier, policy
 from sigstore_root import Sigstore, github_identity
+from tcp_link import Link
 
 PASSWORD = "Reader-pass-123"
 WHEEL = "synth_p00000-1.0.0-py3-none-any.whl"
@@ -383,3 +385,43 @@ def test_a_file_without_provenance_cannot_be_promoted_where_it_is_required(
         assert _page(prod).status_code == 404
     finally:
         admin.delete(prod["repository"]["pulp_href"])
+
+
+@pytest.fixture(scope="module")
+def https_api(pulp, test_ca):
+    """The API behind a TLS front (uv speaks trusted publishing over HTTPS only)."""
+    link = Link(ssl_context=test_ca.server_context())
+    link.connect(pulp.api_port)
+    yield link.url
+    link.close()
+
+
+def test_uv_publishes_the_attestations_given_with_a_file(
+    pulp, admin, index, corpus, github, private_sigstore, https_api, test_ca, tmp_path
+):
+    _trust(admin, index, github)
+    wheel = shutil.copy(corpus / WHEEL, tmp_path / WHEEL)
+    attestation = _attest(private_sigstore, wheel, issuer=github.url)
+    beside = tmp_path / f"{WHEEL}.publish.attestation"
+    beside.write_text(json.dumps(attestation))
+    base_path = index["distribution"]["base_path"]
+    result = uv(
+        "publish",
+        "--no-config",
+        "--trusted-publishing",
+        "always",
+        "--publish-url",
+        f"{https_api}/pulp/teamindex/{base_path}/legacy/",
+        wheel,
+        beside,  # as `uv publish dist/*` passes it: uv groups it with its file
+        env={
+            "SSL_CERT_FILE": str(test_ca.bundle),
+            "GITHUB_ACTIONS": "true",
+            "ACTIONS_ID_TOKEN_REQUEST_URL": github.token_request_url,
+            "ACTIONS_ID_TOKEN_REQUEST_TOKEN": REQUEST_TOKEN,
+        },
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    served = _integrity(index, WHEEL)
+    assert served.status_code == 200, served.text
+    _consumer_verifies(private_sigstore, github, served.json(), wheel)
