@@ -1,8 +1,9 @@
 """Storing a validated upload's bytes and unit safely, and publishing it in the same
 transaction.
 
-One transaction per upload: the artifact, the unit and the journal row (`journal.accept`)
-commit together or not at all, so a refusal or a crash leaves no row behind, and the few
+One transaction per upload: the artifact, the unit, its provenance unit (PEP 740, verified
+before: `provenance.upload`) and the journal row (`journal.accept`) commit together or not at
+all, so a refusal or a crash leaves no row behind, and the few
 statements it takes keep a busy index's uploads cheap. Uploads of the same bytes take turns
 (`locks.hold_bytes`), so they converge on one artifact and one unit without savepoints.
 """
