@@ -13,13 +13,15 @@ Fulcio maps claims into its certificate extensions:
 - GitLab CI (claim `project_path`): the issuer, the Source Repository URI's path
   `/<project_path>`, and (from the token's `ci_config_ref_uri`) the Build Config URI: the same
   CI configuration file at the same ref.
-- Any other issuer (Kubernetes, a generic OIDC provider): the certificate's SAN is the token's
-  `sub` and its issuer extension the token's `iss` (sigstore's `Identity` policy), which is
-  how Fulcio issues certificates for a generic OIDC identity.
+- Any other issuer (Kubernetes, a generic OIDC provider): the certificate's issuer extension
+  is the token's `iss` and its SAN the one Fulcio writes for the token's `sub` (the subject
+  itself; a Kubernetes service account's `https://kubernetes.io/namespaces/<ns>/
+  serviceaccounts/<name>`), checked by sigstore's `Identity` policy.
 
 The same claims name the publisher in the provenance object (PEP 740's `publisher`).
 """
 
+import re
 from urllib.parse import urlsplit
 
 from cryptography import x509
@@ -29,7 +31,7 @@ from sigstore.verify import policy
 
 SOURCE_REPOSITORY_URI = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.12")
 BUILD_CONFIG_URI = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.18")
-WORKFLOWS = "/.github/workflows/"
+_SERVICE_ACCOUNT = re.compile(r"^system:serviceaccount:([^:]+):([^:]+)$")
 
 
 class NotTrustedPublishing(Exception):
@@ -51,8 +53,20 @@ def expected(claims):
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject:
         raise NotTrustedPublishing()
-    publisher = {"kind": "OIDC", "issuer": issuer, "identity": subject}
-    return policy.Identity(identity=subject, issuer=issuer), publisher
+    san = subject_alternative_name(subject)
+    publisher = {"kind": "OIDC", "issuer": issuer, "identity": san}
+    return policy.Identity(identity=san, issuer=issuer), publisher
+
+
+def subject_alternative_name(subject):
+    """The SAN Fulcio writes for a generic identity's `sub`: the subject itself (URI, email
+    and SPIFFE issuers), but for a Kubernetes service account
+    (`system:serviceaccount:<namespace>:<name>`) its URI
+    `https://kubernetes.io/namespaces/<namespace>/serviceaccounts/<name>`."""
+    if match := _SERVICE_ACCOUNT.match(subject):
+        namespace, name = match.groups()
+        return f"https://kubernetes.io/namespaces/{namespace}/serviceaccounts/{name}"
+    return subject
 
 
 def _github(issuer, repository, workflow_ref, environment):

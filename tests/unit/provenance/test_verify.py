@@ -119,11 +119,11 @@ def test_an_object_that_is_no_attestation_is_refused(verifier):
 def test_claims_map_to_publishers():
     _checks, gitlab = expected({"iss": "https://gitlab.com", "project_path": "acme/app"})
     assert gitlab == {"kind": "GitLab", "repository": "acme/app"}
-    _checks, generic = expected({"iss": "https://k8s.example", "sub": "system:serviceaccount:ci:x"})
+    _checks, generic = expected({"iss": "https://oidc.example", "sub": "ci@example.com"})
     assert generic == {
         "kind": "OIDC",
-        "issuer": "https://k8s.example",
-        "identity": "system:serviceaccount:ci:x",
+        "issuer": "https://oidc.example",
+        "identity": "ci@example.com",
     }
     for claims in ({}, {"sub": "x"}, {"iss": "https://k8s.example"}):
         with pytest.raises(NotTrustedPublishing):
@@ -179,3 +179,22 @@ def test_a_gitlab_job_attests_with_its_project_and_ci_file(instance, verifier):
             provenance_for(
                 [instance.attest(FILE, DIGEST, identity)], FILE, DIGEST, GITLAB_CLAIMS, verifier
             )
+
+
+def test_a_kubernetes_service_account_attests_under_its_fulcio_uri(instance, verifier):
+    claims = {"iss": "https://k8s.example", "sub": "system:serviceaccount:ci:publisher"}
+    uri = "https://kubernetes.io/namespaces/ci/serviceaccounts/publisher"
+
+    def identity(san):
+        return {"san": san, ISSUER_V1: claims["iss"], ISSUER_V2: claims["iss"]}
+
+    good = instance.attest(FILE, DIGEST, identity(uri))
+    provenance = provenance_for([good], FILE, DIGEST, claims, verifier)
+    assert provenance["attestation_bundles"][0]["publisher"] == {
+        "kind": "OIDC",
+        "issuer": "https://k8s.example",
+        "identity": uri,
+    }
+    other = instance.attest(FILE, DIGEST, identity(uri.replace("publisher", "intruder")))
+    with pytest.raises(InvalidDistribution, match="SANs do not match"):
+        provenance_for([other], FILE, DIGEST, claims, verifier)
