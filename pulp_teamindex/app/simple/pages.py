@@ -180,11 +180,12 @@ def project_detail(version, files, normalized_name, content_type, latest=True):
     return _page(simple_render.project_page_html(display_name, files, status))
 
 
-def project_files(version, files, normalized_name, with_journal=False):
+def project_files(version, files, normalized_name, with_journal=False, provenance=True):
     """(display name, the entries a page of the project lists: `files` with the yanks and the
     provenance of `version` (and its journal, for the latest), without what the block list
     withholds, or None when it blocks the project), or None when there are no files. The
-    project page and its JSON API document both ask this."""
+    project page and its JSON API document (which links no provenance: `provenance` False,
+    one query less) both ask this."""
     rows = list(files.values(*_FILE_FIELDS))
     if not rows:
         return None
@@ -192,8 +193,9 @@ def project_files(version, files, normalized_name, with_journal=False):
     yanks = dict(
         members_of(version, Yank).filter(filename__in=names).values_list("filename", "reason")
     )
-    attested = provenance_lookup.attested(
-        version, with_journal, {row["filename"]: row["sha256"] for row in rows}
+    files_digests = {row["filename"]: row["sha256"] for row in rows}
+    attested = (
+        provenance_lookup.attested(version, with_journal, files_digests) if provenance else ()
     )
     entries = [_entry(row, yanks.get(row["filename"]), row["filename"] in attested) for row in rows]
     return rows[0]["name"], unblocked(normalized_name, entries)
