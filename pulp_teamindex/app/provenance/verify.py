@@ -11,6 +11,7 @@ that says which attestation and why.
 """
 
 import json
+import logging
 
 import sigstore.errors
 from packaging.utils import (
@@ -27,6 +28,7 @@ from pulp_teamindex.app.provenance.identity import expected
 
 INTOTO = "application/vnd.in-toto+json"
 KNOWN_TYPES = {t.value for t in AttestationType}
+log = logging.getLogger(__name__)
 
 
 def provenance_for(attestations, filename, sha256, claims, verifier):
@@ -64,6 +66,11 @@ def _verified(number, attestation, filename, sha256, checks, verifier):
         raise _refused(number, filename, f"its Sigstore material is malformed ({exc})") from None
     except sigstore.errors.Error as exc:
         raise _refused(number, filename, _sigstore_reason(exc)) from None
+    except Exception as exc:  # hostile material sigstore did not foresee is no server error
+        log.info("attestation %d of %s: %r", number, filename, exc)
+        raise _refused(
+            number, filename, f"its Sigstore material cannot be used ({type(exc).__name__})"
+        ) from None
     if payload_type != INTOTO:
         raise _refused(
             number, filename, f"its envelope holds {payload_type}, not an in-toto statement"

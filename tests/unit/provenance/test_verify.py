@@ -198,3 +198,22 @@ def test_a_kubernetes_service_account_attests_under_its_fulcio_uri(instance, ver
     other = instance.attest(FILE, DIGEST, identity(uri.replace("publisher", "intruder")))
     with pytest.raises(InvalidDistribution, match="SANs do not match"):
         provenance_for([other], FILE, DIGEST, claims, verifier)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda a: a["verification_material"].update(certificate=base64.b64encode(b"junk").decode()),
+        lambda a: a["verification_material"].update(transparency_entries=[{"logIndex": "x"}]),
+        lambda a: a["envelope"].update(signature=base64.b64encode(b"\x00").decode()),
+        lambda a: a["envelope"].update(statement=base64.b64encode(b"not json").decode()),
+        lambda a: a["verification_material"]["transparency_entries"][0].update(
+            canonicalizedBody=base64.b64encode(b"{}").decode()
+        ),
+    ],
+)
+def test_damaged_material_is_a_refusal_never_an_error(instance, verifier, damage):
+    sent = _attest(instance)
+    damage(sent)
+    with pytest.raises(InvalidDistribution, match="Attestation 1 of .* was refused"):
+        provenance_for([sent], FILE, DIGEST, CLAIMS, verifier)
