@@ -21,6 +21,10 @@ setup(
         "requests>=2.31",
         # trusted publishing: OIDC identity tokens (RSA and EC signatures need cryptography)
         "PyJWT[crypto]>=2.8",
+        # PEP 740 attestations (`provenance`): the attestation model and Sigstore verification,
+        # both pre-1.0 APIs that change between minor releases, so bounded to what is tested
+        "pypi-attestations>=0.0.28,<0.0.32",
+        "sigstore>=4.1,<4.6",
         # the web pages render a project's README as PyPI does, and clean it (`web/readme.py`)
         "readme_renderer[md]>=43",
         "nh3>=0.2.14",

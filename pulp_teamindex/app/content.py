@@ -1,9 +1,10 @@
 """The simple repository API in pulpcore's content app: routes and middlewares only.
 
-pulpcore imports this module before it adds its catch-all route, so `<base_path>/simple/...`
-and `<base_path>/packages/...` reach `simple_api` first (and `/pypi/<base_path>/...` reaches
-`pypi_alias`); paths under a distribution that is not a team index go on to pulpcore's own
-handler unchanged. Everything else lives in `simple/` (docs/architecture.md)."""
+pulpcore imports this module before it adds its catch-all route, so `<base_path>/simple/...`,
+`<base_path>/packages/...` and `<base_path>/integrity/...` reach `simple_api` first (and
+`/pypi/<base_path>/...` reaches `pypi_alias`); paths under a distribution that is not a team
+index go on to pulpcore's own handler unchanged. Everything else lives in `simple/`
+(docs/architecture.md)."""
 
 from aiohttp import web
 from pulpcore.plugin.content import app
@@ -18,7 +19,15 @@ from pulp_teamindex.app.simple.handlers import (
     serve_from_memory,
     simple_api,
 )
-from pulp_teamindex.app.simple.paths import ALIAS, DOMAIN, JSON_API, PREFIX, SIMPLE, WEB_PROJECT
+from pulp_teamindex.app.simple.paths import (
+    ALIAS,
+    DOMAIN,
+    INTEGRITY_PATH,
+    JSON_API,
+    PREFIX,
+    SIMPLE,
+    WEB_PROJECT,
+)
 from pulp_teamindex.app.web import deployment_answers
 from pulp_teamindex.app.web import deployment_page as deployment
 
@@ -36,6 +45,7 @@ app.add_routes(
         web.get(PREFIX + DOMAIN + r"{path:.+/" + SIMPLE + r"(?:/[^/]*)?/?}", simple_api),
         web.get(ALIAS + DOMAIN + "{path:.+}", pypi_alias),
         web.get(PREFIX + DOMAIN + r"{path:.+/" + PACKAGES_DIR + r"[^/]+}", simple_api),
+        web.get(PREFIX + DOMAIN + r"{path:.+/" + INTEGRITY_PATH + "}", simple_api),
         # the web pages (`web/`): `<index>/`, `<index>/project/<name>/`; any other directory
         # path goes on to pulpcore's handler, as under `simple_api`
         web.get(PREFIX + DOMAIN + r"{path:.+/" + WEB_PROJECT + r"/[^/]+/?}", simple_api),

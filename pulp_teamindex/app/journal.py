@@ -34,8 +34,9 @@ from pulpcore.plugin.util import get_domain, get_prn
 
 from pulp_teamindex.app import change_feed, locks, rows
 from pulp_teamindex.app.exceptions import FilenameReuse
-from pulp_teamindex.app.models import IndexUpload, PackageFile, ever_held
+from pulp_teamindex.app.models import IndexUpload, PackageFile, Provenance, ever_held
 from pulp_teamindex.app.names.ownership import claim_for
+from pulp_teamindex.app.provenance.units import unit_for
 from pulp_teamindex.app.upload import checks
 
 FOLD_TASK = "pulp_teamindex.app.tasks.fold_journal"
@@ -94,9 +95,11 @@ def _standing(repository, package):
     return served, clash
 
 
-def accept(repository, package, uploader):
+def accept(repository, package, uploader, provenance=None):
     """Publish `package` into `repository`, within the caller's transaction if there is one:
-    False when the index already serves it.
+    False when the index already serves it. `provenance`, the file's verified PEP 740
+    provenance object, is kept as a unit that the fold adds beside the file; a file already
+    served keeps the provenance (or none) it was first published with.
 
     Refused by the `upload.checks` every entering file passes (FileBlocked, ProjectClosed,
     NameTaken), and (FilenameReuse) as a version adding it would be. The commit returns once
@@ -114,10 +117,12 @@ def accept(repository, package, uploader):
         if served:
             return False
         claim_for(repository, package)
+        kept = unit_for(package.filename, package.sha256, provenance) if provenance else None
         upload = rows.insert(
             IndexUpload(
                 repository=repository,
                 content=package,
+                provenance=kept,
                 filename=package.filename,
                 normalized_name=package.normalized_name,
                 sha256=package.sha256,
@@ -134,14 +139,15 @@ def fold(repository):
     """Fold every pending upload into a new version (or mark it held by the latest, which may
     already hold it after a crash between the two steps). Called only by tasks holding the
     repository, so versions are made one at a time."""
-    rows = list(pending(repository.pk).values_list("pk", "content_id"))
+    rows = list(pending(repository.pk).values_list("pk", "content_id", "provenance_id"))
     if not rows:
         return
     with Repository.new_version(repository) as version:  # the unfolding original
         version.folds_journal = True  # nothing readers see changes: see versions.announce
-        version.add_content(PackageFile.objects.filter(pk__in=[c for _, c in rows if c]))
+        version.add_content(PackageFile.objects.filter(pk__in=[c for _, c, _ in rows if c]))
+        version.add_content(Provenance.objects.filter(pk__in=[p for _, _, p in rows if p]))
     number = version.number if version.complete else repository.latest_version().number
-    IndexUpload.objects.filter(pk__in=[pk for pk, _ in rows]).update(folded_number=number)
+    IndexUpload.objects.filter(pk__in=[pk for pk, _, _ in rows]).update(folded_number=number)
 
 
 def schedule_fold(repository, throttle=True):

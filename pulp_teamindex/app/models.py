@@ -125,6 +125,27 @@ class ProjectStatus(Content):
         unique_together = ("normalized_name", "status", "reason", "_pulp_domain")
 
 
+class Provenance(Content):
+    """The PEP 740 provenance object of the file `filename` with digest `sha256`: its
+    attestations, verified when a trusted publisher uploaded it (`provenance`), grouped by
+    publisher. Content, so that a version holds a file's provenance beside the file: promote
+    and rollback carry it with the file, and a removal takes it away (`versions`). A version
+    holds at most one per filename."""
+
+    TYPE = "provenance"
+    repo_key_fields = ("filename",)
+
+    filename = models.TextField(db_index=True)
+    sha256 = models.CharField(max_length=64)  # of the file it covers
+    provenance = models.JSONField()
+    digest = models.CharField(max_length=64)  # sha256 of the provenance object's JSON
+    _pulp_domain = models.ForeignKey("core.Domain", default=get_domain_pk, on_delete=models.PROTECT)
+
+    class Meta:
+        default_related_name = "%(app_label)s_%(model_name)s"
+        unique_together = ("filename", "sha256", "digest", "_pulp_domain")
+
+
 def members_of(version, model=None):
     """`model` (PackageFile by default) units of `version`, found through memberships.
 
@@ -177,12 +198,14 @@ class TeamIndexRepository(Repository, AutoAddObjPermsMixin):
     """A team's package index. Every change (upload, removal, yank) is a new version."""
 
     TYPE = "teamindex"
-    CONTENT_TYPES = [PackageFile, Yank, ProjectStatus]
+    CONTENT_TYPES = [PackageFile, Yank, ProjectStatus, Provenance]
 
     publisher = models.TextField(null=True, blank=True)
     upstream = models.TextField(null=True, blank=True)
     # the minimum age of upstream files served (`cooldown`); None: TEAMINDEX_UPSTREAM_COOLDOWN
     upstream_cooldown = models.TextField(null=True, blank=True)
+    # refuse uploads that carry no valid PEP 740 attestation (`provenance`)
+    require_provenance = models.BooleanField(default=False)
 
     class Meta:
         default_related_name = "%(app_label)s_%(model_name)s"
@@ -224,6 +247,10 @@ class IndexUpload(BaseModel):
         TeamIndexRepository, on_delete=models.CASCADE, related_name="uploads"
     )
     content = models.ForeignKey(PackageFile, null=True, on_delete=models.SET_NULL)
+    # the file's verified attestations, folded into the version with it
+    provenance = models.ForeignKey(
+        "Provenance", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     filename = models.TextField()
     normalized_name = models.TextField()
     sha256 = models.CharField(max_length=64)

@@ -104,6 +104,12 @@ TEAMINDEX_OIDC_KEYS_MIN_INTERVAL = 30.0
 TEAMINDEX_OIDC_FETCH_TIMEOUT = 5.0
 TEAMINDEX_OIDC_CA_BUNDLE = None
 
+# PEP 740 attestations (docs/publishing.md, `provenance`): the Sigstore trust root that
+# attestations sent by trusted publishers are verified against, as the path of a
+# `trusted_root.json` (or a client trust config holding one). None: the public-good instance's
+# root as the installed sigstore-python ships it (never fetched at request time).
+TEAMINDEX_SIGSTORE_TRUST_ROOT = None
+
 # Failed-login backoff (access/backoff.py), on every password login: after
 # TEAMINDEX_LOGIN_BACKOFF_AFTER different wrong passwords for an account from one client
 # address, that account's logins from that address are refused (429) without a password check

@@ -12,10 +12,11 @@ from pulpcore.plugin.models import Content, RepositoryContent
 from pulp_teamindex.app import change_feed, journal, locks
 from pulp_teamindex.app.distfiles import parse_filename
 from pulp_teamindex.app.exceptions import FilenameReuse, InvalidDistribution
-from pulp_teamindex.app.models import PackageFile, ProjectStatus, Yank, members_of
+from pulp_teamindex.app.models import PackageFile, ProjectStatus, Provenance, Yank, members_of
 from pulp_teamindex.app.names.ownership import refuse_foreign_files
 from pulp_teamindex.app.project_status import rules as status_rules
 from pulp_teamindex.app.project_status.markers import QUARANTINED
+from pulp_teamindex.app.provenance import versions as provenance_rules
 from pulp_teamindex.app.upload import checks
 
 
@@ -76,15 +77,17 @@ def _changed_units(version):
 
 
 def touched_projects(version):
-    """Normalized names of the projects whose files, yanks or statuses `version` added or
-    removed, or None when that cannot be told (then every page of the index is re-rendered)."""
+    """Normalized names of the projects whose files, yanks, provenance or statuses `version`
+    added or removed, or None when that cannot be told (then every page is re-rendered)."""
     changed = _changed_units(version)
     projects = set(
         PackageFile.objects.filter(pk__in=changed).values_list("normalized_name", flat=True)
     )
     statuses = ProjectStatus.objects.filter(pk__in=changed)
     projects.update(statuses.values_list("normalized_name", flat=True))
-    for filename in Yank.objects.filter(pk__in=changed).values_list("filename", flat=True):
+    yanks = Yank.objects.filter(pk__in=changed).values_list("filename", flat=True)
+    attested = Provenance.objects.filter(pk__in=changed).values_list("filename", flat=True)
+    for filename in [*yanks, *attested]:
         try:
             projects.add(parse_filename(filename)[1])
         except InvalidDistribution:
@@ -111,12 +114,14 @@ def announce(repository, version):
 
 # A filename keeps its bytes; a name stays with its owner (and is claimed here, by the version
 # that publishes it); one yank per filename; one status per project; and no new file that an
-# upload could not bring (blocked, or of an archived or quarantined project).
+# upload could not bring (blocked, or of an archived or quarantined project); a file's
+# provenance stays beside it, and an index requiring provenance takes no new file without it.
 RULES = (
     refuse_filename_reuse,
     refuse_foreign_files,
     replace_older_yanks,
     *status_rules.RULES,
     refuse_what_may_not_enter,
+    *provenance_rules.RULES,
 )
 LISTENERS = (announce,)

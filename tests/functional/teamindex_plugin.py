@@ -23,6 +23,7 @@ from oidc_issuer import Issuer, TestCA, github_claims, gitlab_claims
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
+from sigstore_root import Sigstore
 
 
 @pytest.fixture(scope="session")
@@ -46,12 +47,20 @@ def provider_issuers(test_ca):
 
 
 @pytest.fixture(scope="session")
-def pulp(test_ca, provider_issuers):
+def private_sigstore(tmp_path_factory):
+    """A private Sigstore instance (sigstore_root.py): the stack verifies PEP 740 attestations
+    against its trust root (TEAMINDEX_SIGSTORE_TRUST_ROOT), never against public Sigstore."""
+    return Sigstore(tmp_path_factory.mktemp("sigstore"))
+
+
+@pytest.fixture(scope="session")
+def pulp(test_ca, provider_issuers, private_sigstore):
     """Start a disposable stack for the session and tear it down afterwards."""
     stack = devstack.throwaway(
         "test",
         TEAMINDEX_MAX_UPLOAD_SIZE=MAX_UPLOAD,
         TEAMINDEX_OIDC_CA_BUNDLE=str(test_ca.bundle),
+        TEAMINDEX_SIGSTORE_TRUST_ROOT=str(private_sigstore.trusted_root_path),
         TEAMINDEX_OIDC_PROVIDERS={name: i.url for name, i in provider_issuers.items()},
         **OIDC_LIMITS,
         **UPSTREAM_LIMITS,

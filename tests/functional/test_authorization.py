@@ -14,6 +14,7 @@ persona that may not read B contains its filename, project name or sha256.
 """
 
 import hashlib
+import json
 import re
 import time
 import uuid
@@ -25,6 +26,7 @@ import pytest
 import requests
 from distgen import wheel
 from helpers import Client, account, fold, legacy_post, make_index
+from sigstore_root import github_identity
 
 PERSONAS = ("anon", "norole", "reader", "owner", "pub", "token", "admin")
 MAY_READ_B = {"reader", "admin"}
@@ -80,8 +82,45 @@ def _latest(admin, index):
     return admin.get(index["repository"]["pulp_href"]).json()["latest_version_href"]
 
 
+def _attested_upload(pulp, admin, index, path, github, sigstore, tag):
+    """Upload `path` to `index` through trusted publishing, with a PEP 740 attestation, so
+    that the index holds its provenance; the policy is removed and the token burned after."""
+    repository = f"authz/{tag}"
+    workflow_ref = f"{repository}/.github/workflows/release.yml@refs/tags/v1.0.0"
+    policy = admin.post(
+        "teamindex/trusted-publishers/",
+        json={
+            "name": f"authz-ci-{tag}",
+            "repository": index["repository"]["pulp_href"],
+            "issuer": github.url,
+            "claims": {"repository": repository},
+        },
+    )
+    assert policy.status_code == 201, policy.text
+    identity = github.token(
+        repository=repository,
+        sub=f"repo:{repository}:ref:refs/tags/v1.0.0",
+        workflow_ref=workflow_ref,
+        job_workflow_ref=workflow_ref,
+    )
+    minted = requests.post(
+        f"{pulp.api_url}/_/oidc/mint-token", json={"token": identity}, timeout=30
+    )
+    assert minted.status_code == 200, minted.text
+    token = minted.json()["token"]
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    attestation = sigstore.attest(
+        path.name, digest, github_identity(github.url, repository=repository)
+    )
+    form = {"attestations": json.dumps([attestation])}
+    sent = legacy_post(index, ("__token__", token), path.name, path.read_bytes(), form)
+    assert sent.status_code == 200, sent.text
+    requests.post(f"{pulp.api_url}/_/oidc/burn-token", json={"token": token}, timeout=30)
+    admin.delete(policy.json()["pulp_href"])
+
+
 @pytest.fixture(scope="module")
-def world(pulp, admin, tmp_path_factory):
+def world(pulp, admin, tmp_path_factory, provider_issuers, private_sigstore):
     tag = uuid.uuid4().hex[:6]
     names = {p: f"authz-{p}-{tag}" for p in ("norole", "reader", "owner", "pub", "pubb")}
     users = [_user(admin, name) for name in names.values()]
@@ -93,7 +132,8 @@ def world(pulp, admin, tmp_path_factory):
     public = wheel(files, f"authz-public-{tag}", "1.0")
     secret = wheel(files, f"authz-secret-{tag}", "1.0", body=b"TOKEN = 'private'\n")
     _upload(a, names["pub"], public)
-    _upload(b, names["pubb"], secret)
+    # B's secret file comes with its provenance (PEP 740), which is as private as the file
+    _attested_upload(pulp, admin, b, secret, provider_issuers["github"], private_sigstore, tag)
     fold(admin, a)  # b's is folded by its yank
     refused = legacy_post(b, (names["pubb"], PASSWORD), "broken-1.0-py3-none-any.whl", b"x")
     assert refused.status_code == 400
@@ -216,6 +256,7 @@ def world(pulp, admin, tmp_path_factory):
         "b.unit": _unit(admin, b),
         "b.yank": _unit(admin, b, "yanks"),
         "b.status": _unit(admin, b, "project_statuses"),
+        "b.provenance": _unit(admin, b, "provenance"),
         "b.pub": publication(b),
         "b.guard": guard["pulp_href"],
         "spare.repo": spare["repository"]["pulp_href"],
@@ -314,6 +355,8 @@ UNIT = "{teamindex_package_file_href}"
 YANK = "{teamindex_yank_href}"
 STATUSES = "/pulp/api/v3/content/teamindex/project_statuses/"
 STATUS = "{teamindex_project_status_href}"
+PROVENANCES = "/pulp/api/v3/content/teamindex/provenance/"
+PROVENANCE = "{teamindex_provenance_href}"
 NO_SUCH_PROJECT = {"project": "nothing", "status": "archived"}
 NS = "{teamindex_namespace_href}"
 TOKEN = "{teamindex_publish_token_href}"
@@ -381,6 +424,12 @@ CASES = [
     Case(f"GET {STATUS}", "b.status", expect(404, reader=200, admin=200)),
     Case(f"POST {STATUS}set_label/", "b.status", expect(403), LABEL),
     Case(f"POST {STATUS}unset_label/", "b.status", expect(403), {"key": "authz"}),
+    # PEP 740 provenance: made by a trusted publisher's upload only, listed like yanks
+    Case(f"GET {PROVENANCES}", statuses=expect(200)),
+    Case(f"GET {PROVENANCES}?repository_version=", "b.version", expect(200)),
+    Case(f"GET {PROVENANCE}", "b.provenance", expect(404, reader=200, admin=200)),
+    Case(f"POST {PROVENANCE}set_label/", "b.provenance", expect(403), LABEL),
+    Case(f"POST {PROVENANCE}unset_label/", "b.provenance", expect(403), {"key": "authz"}),
     # distributions: visible to all; creating or re-pointing one needs view on what it serves
     Case(f"GET {DISTS}", statuses=expect(200)),
     Case(

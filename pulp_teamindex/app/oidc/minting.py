@@ -24,11 +24,12 @@ from pulp_teamindex.app.upload.gate import publisher_for
 
 MAX_LIFETIME = 900
 MAX_MINTED = 1024  # characters: a minted token is 47
-# The claims kept with a minted token: who the CI identity was and which run asked.
+# The claims kept with a minted token: who the CI identity was and which run asked (and what a
+# PEP 740 attestation's certificate must say: `provenance.identity`).
 AUDIT_CLAIMS = (
     "iss", "sub", "jti", "repository", "repository_id", "repository_owner", "ref", "sha",
     "workflow_ref", "job_workflow_ref", "environment", "run_id", "run_attempt", "actor",
-    "project_path", "project_id", "pipeline_id", "job_id", "user_login",
+    "project_path", "project_id", "pipeline_id", "job_id", "user_login", "ci_config_ref_uri",
 )  # fmt: skip
 
 

@@ -23,6 +23,7 @@ from pulp_teamindex.app.names.import_hosts import HostNotAllowed, check_url
 from pulp_teamindex.app.names.ownership import refused_files
 from pulp_teamindex.app.project_status import lookup as project_statuses
 from pulp_teamindex.app.project_status import markers
+from pulp_teamindex.app.provenance import lookup as provenance_lookup
 from pulp_teamindex.app.serializers.fields import IndexField
 from pulp_teamindex.app.serializers.index import NameConflict
 from pulp_teamindex.app.tasks import importing
@@ -148,10 +149,14 @@ class PromoteSerializer(FileSelectionSerializer):
             )
         self.context["repository"] = source
         selected = super().validate(data)
-        packages = packages_in(source.latest_version(), True, filename__in=selected["filenames"])
+        latest = source.latest_version()
+        packages = packages_in(latest, True, filename__in=selected["filenames"])
         refuse_taken_names(target, packages)
+        # a file's provenance goes with it (`provenance.versions` keeps it beside the file)
+        attested = provenance_lookup.units(latest, True, selected["filenames"])
+        units = [*packages.values_list("pk", flat=True), *attested.values_list("pk", flat=True)]
         return {
-            "packages": [str(pk) for pk in packages.values_list("pk", flat=True)],
+            "packages": [str(pk) for pk in units],
             "filenames": selected["filenames"],
         }
 

@@ -34,12 +34,14 @@ from pulp_teamindex.app.exceptions import (
 from pulp_teamindex.app.models import (
     PackageFile,
     ProjectStatus,
+    Provenance,
     TeamIndexDistribution,
     TeamIndexPublication,
     TeamIndexRepository,
     Yank,
 )
 from pulp_teamindex.app.names.upstream_pages import absolute_url, redact
+from pulp_teamindex.app.provenance import versions as provenance_rules
 from pulp_teamindex.app.upload import checks
 from pulp_teamindex.app.upload.refusals import record_refusal
 from pulp_teamindex.app.web import deployment_page
@@ -212,6 +214,19 @@ class ProjectStatusContentSerializer(NoArtifactContentSerializer):
         model = ProjectStatus
 
 
+class ProvenanceContentSerializer(NoArtifactContentSerializer):
+    """The PEP 740 provenance of the file `filename` with digest `sha256`, verified when a
+    trusted publisher uploaded it; served to installers by the Integrity API."""
+
+    filename = serializers.CharField(read_only=True)
+    sha256 = serializers.CharField(read_only=True)
+    provenance = serializers.JSONField(read_only=True)
+
+    class Meta:
+        fields = NoArtifactContentSerializer.Meta.fields + ("filename", "sha256", "provenance")
+        model = Provenance
+
+
 class UpstreamURLField(serializers.CharField):
     """An upstream's URL, written whole and shown with its credentials redacted: whoever may
     read an index may not read the password it uses upstream."""
@@ -233,6 +248,14 @@ class TeamIndexRepositorySerializer(RepositorySerializer):
         required=False,
         allow_null=True,
         allow_blank=True,
+    )
+    require_provenance = serializers.BooleanField(
+        required=False,
+        help_text=_(
+            "Refuse every new file that comes without a valid PEP 740 attestation: uploads must "
+            "come from a trusted publisher with attestations, and promoted or added files must "
+            "bring their provenance. An owner's choice; default false."
+        ),
     )
     base_path = serializers.CharField(
         write_only=True,
@@ -314,6 +337,10 @@ class TeamIndexRepositorySerializer(RepositorySerializer):
             and not index_admin.is_index_admin(request.user, get_domain())
         ):
             raise PermissionDenied(index_admin.refusal(fields))
+        if request is not None and provenance_rules.publisher_may_not_change(
+            request.user, self.instance, data
+        ):
+            raise PermissionDenied(provenance_rules.PUBLISHER_REFUSAL)
         if self.instance is not None:  # creation-only: pulpcore compares every field on update
             data.pop("base_path", None)
             data.pop("distribute", None)
@@ -374,6 +401,7 @@ class TeamIndexRepositorySerializer(RepositorySerializer):
             "publisher",
             "upstream",
             "upstream_cooldown",
+            "require_provenance",
             "base_path",
             "distribute",
             "distribution",

@@ -6,6 +6,7 @@ its project, a quarantine anywhere, a block or a cooldown exception, and when a 
 file matures."""
 
 import asyncio
+import json
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -24,6 +25,7 @@ from pulp_teamindex.app.names import upstream, upstream_records
 from pulp_teamindex.app.names.ownership import owned_anywhere
 from pulp_teamindex.app.project_status import lookup as project_statuses
 from pulp_teamindex.app.project_status.markers import withheld_files, withheld_upstream_files
+from pulp_teamindex.app.provenance import lookup as provenance_lookup
 from pulp_teamindex.app.upload.storing import store_artifact
 
 
@@ -36,10 +38,12 @@ class ServedFile:
     size: int | None = None
     sha256: str | None = None
     fresh_until: float | None = None  # time.time() when a cooldown exception letting it expires
+    provenance: bytes | None = None  # its PEP 740 provenance object (JSON), when it has one
 
     @property
     def cost(self):
-        return len(self.metadata or b"") + len(self.path or self.stored_as or "") + 200
+        kept = len(self.metadata or b"") + len(self.provenance or b"")
+        return kept + len(self.path or self.stored_as or "") + 200
 
 
 def _served(artifact, metadata=None, source="local"):
@@ -85,7 +89,9 @@ def lookup(version_pk, filename, upstream_allowed, with_journal=False, metadata=
     metadata = bytes(package.metadata) if package.metadata_sha256 else None
     if content_artifact is None or content_artifact.artifact is None:
         return ServedFile(None, metadata)  # listed, but its bytes are gone: 404
-    return _served(content_artifact.artifact, metadata)
+    document = provenance_lookup.document(version, with_journal, filename, package.sha256)
+    provenance = json.dumps(document).encode() if document is not None else None
+    return replace(_served(content_artifact.artifact, metadata), provenance=provenance)
 
 
 def _blocked(project, filename, sha256):

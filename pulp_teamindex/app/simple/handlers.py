@@ -18,7 +18,7 @@ from pulpcore.plugin.util import set_domain
 from pulp_teamindex.app.access.login_backoff_content import login_backoff
 from pulp_teamindex.app.change_feed.listening import listen
 from pulp_teamindex.app.models import PACKAGES_DIR, TeamIndexDistribution
-from pulp_teamindex.app.simple import answers, guard, json_answers, paths, resolve
+from pulp_teamindex.app.simple import answers, guard, integrity, json_answers, paths, resolve
 from pulp_teamindex.app.simple.memory import Memory
 from pulp_teamindex.app.web import answers as web_answers
 from pulp_teamindex.app.web import deployment_answers
@@ -75,6 +75,8 @@ async def _from_memory(request, kind, match):
         return await json_answers.project(request, route, match, memory)
     if kind == "web":
         return await web_answers.page(request, route, match, memory)
+    if kind == "integrity":
+        return await integrity.answer(request, route, match, memory)
     return await answers.file(request, route, match["filename"], memory)
 
 
@@ -108,13 +110,15 @@ async def _serve(request, others):
         return await _web(request, distribution, route, rest, ticket)
     parts = rest.split("/")
     kind = parts[0]
-    if kind not in (paths.SIMPLE, paths.PACKAGES, paths.JSON_API) or (
+    if kind not in (paths.SIMPLE, paths.PACKAGES, paths.JSON_API, paths.INTEGRITY) or (
         kind != paths.SIMPLE and route is None
     ):
         return await _core.stream_content(request)
     await guard.permit(request, distribution, route, memory.grants)
     if kind == paths.JSON_API:
         return await _json_api(request, route, ticket)
+    if kind == paths.INTEGRITY:
+        return await _integrity(request, route, ticket)
     if kind == paths.PACKAGES:
         memory.routes.put(route, ticket)
         return await answers.file(request, route, rest[len(PACKAGES_DIR) :], memory)
@@ -131,6 +135,15 @@ async def _json_api(request, route, ticket):
         raise web.HTTPNotFound(text="Not a JSON API path of this index.\n")
     memory.routes.put(route, ticket)
     return await json_answers.project(request, route, target[1], memory)
+
+
+async def _integrity(request, route, ticket):
+    """`<index>/integrity/<project>/<version>/<filename>/provenance` (`integrity`)."""
+    target = paths.target(request)
+    if target is None or target[0] != "integrity":
+        raise web.HTTPNotFound(text="Not an Integrity API path of this index.\n")
+    memory.routes.put(route, ticket)
+    return await integrity.answer(request, route, target[1], memory)
 
 
 async def _web(request, distribution, route, rest, ticket):

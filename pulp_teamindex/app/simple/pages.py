@@ -18,12 +18,13 @@ from pulp_teamindex.app.blocklist import lookup as blocklist
 from pulp_teamindex.app.blocklist.rules import refusal as block_refusal
 from pulp_teamindex.app.cooldown import lookup as cooldown
 from pulp_teamindex.app.cooldown.rules import earliest
-from pulp_teamindex.app.distfiles import parse_filename
+from pulp_teamindex.app.distfiles import normalize_name, parse_filename
 from pulp_teamindex.app.exceptions import InvalidDistribution
 from pulp_teamindex.app.models import PACKAGES_DIR, Yank, members_of, packages_in
 from pulp_teamindex.app.names import upstream_records
 from pulp_teamindex.app.names.ownership import owned_anywhere
 from pulp_teamindex.app.project_status import lookup as project_statuses
+from pulp_teamindex.app.provenance import lookup as provenance_lookup
 from pulp_teamindex.app.simple import render as simple_render
 from pulp_teamindex.app.simple.memory.page_cache import MISSING, Page
 
@@ -176,7 +177,7 @@ def project_detail(version, files, normalized_name, content_type, latest=True):
     """The page of project `normalized_name` listing `files` (its files), or None when there
     are none (a 404); yanks are those of `version`, the status the one it shows (a view of an
     earlier version, `latest` False, also meets a quarantine of the latest)."""
-    if (found := project_files(version, files, normalized_name)) is None:
+    if (found := project_files(version, files, normalized_name, latest)) is None:
         return None
     display_name, files = found
     if files is None:
@@ -187,19 +188,24 @@ def project_detail(version, files, normalized_name, content_type, latest=True):
     return _page(simple_render.project_page_html(display_name, files, status))
 
 
-def project_files(version, files, normalized_name):
-    """(display name, the entries a page of the project lists: `files` with the yanks of
-    `version`, without what the block list withholds, or None when it blocks the project), or
-    None when there are no files. The project page and its JSON API document both ask this."""
+def project_files(version, files, normalized_name, with_journal=False, provenance=True):
+    """(display name, the entries a page of the project lists: `files` with the yanks and the
+    provenance of `version` (and its journal, for the latest), without what the block list
+    withholds, or None when it blocks the project), or None when there are no files. The
+    project page and its JSON API document (which links no provenance: `provenance` False,
+    one query less) both ask this."""
     rows = list(files.values(*_FILE_FIELDS))
     if not rows:
         return None
+    names = [row["filename"] for row in rows]
     yanks = dict(
-        members_of(version, Yank)
-        .filter(filename__in=[row["filename"] for row in rows])
-        .values_list("filename", "reason")
+        members_of(version, Yank).filter(filename__in=names).values_list("filename", "reason")
     )
-    entries = [_entry(row, yanks.get(row["filename"])) for row in rows]
+    files_digests = {row["filename"]: row["sha256"] for row in rows}
+    attested = (
+        provenance_lookup.attested(version, with_journal, files_digests) if provenance else ()
+    )
+    entries = [_entry(row, yanks.get(row["filename"]), row["filename"] in attested) for row in rows]
     return rows[0]["name"], unblocked(normalized_name, entries)
 
 
@@ -218,9 +224,16 @@ def blocked_page(project):
     return Page(body=b"", etag="", forbidden=block_refusal(f"Project {project!r}", reason))
 
 
-def _entry(row, yanked):
+def _provenance_url(row):
+    return simple_render.provenance_url(
+        normalize_name(row["name"]), row["version"], row["filename"]
+    )
+
+
+def _entry(row, yanked, attested=False):
     """File URLs are relative to the project page (`<base>/simple/<name>/`), so the index
-    works behind any proxy or host name without knowing its own origin."""
+    works behind any proxy or host name without knowing its own origin; so is the provenance
+    URL of an attested file (the Integrity API, `integrity`)."""
     return simple_render.FileEntry(
         filename=row["filename"],
         url=f"../../{PACKAGES_DIR}{row['filename']}",
@@ -231,4 +244,5 @@ def _entry(row, yanked):
         version=row["version"],
         metadata_sha256=row["metadata_sha256"],
         yanked=yanked,
+        provenance=_provenance_url(row) if attested else "",
     )

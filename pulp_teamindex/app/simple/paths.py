@@ -22,18 +22,27 @@ _JSON = re.compile(
     r"^(?P<base>.+?)/" + JSON_API + r"/(?P<project>[^/]+)/(?:(?P<version>[^/]+)/)?json/?$"
 )
 _FILE = re.compile(r"^(?P<base>.+?)/" + PACKAGES_DIR + r"(?P<filename>[^/]+)$")
+INTEGRITY = "integrity"  # PyPI's Integrity API: `<index>/integrity/<p>/<v>/<file>/provenance`
+INTEGRITY_PATH = INTEGRITY + r"/[^/]+/[^/]+/[^/]+/provenance"
+_INTEGRITY = re.compile(
+    r"^(?P<base>.+?)/" + INTEGRITY + r"/(?P<project>[^/]+)/(?P<version>[^/]+)/"
+    r"(?P<filename>[^/]+)/provenance$"
+)
 WEB_PROJECT = "project"  # the web pages (`web/`): `<index>/` and `<index>/project/<name>/`
 _WEB = re.compile(r"^(?P<base>.+?)(?:/" + WEB_PROJECT + r"/(?P<project>[^/]+)/?|/)$")
 
 
 def target(request):
-    """("page", "file", "json" or "web", the path's match: `base`, and `project` or
-    `filename`, and for "json" `version`) for a path of some index, else None. The JSON API
+    """("page", "file", "json", "integrity" or "web", the path's match: `base`, and `project`
+    or `filename`, and for "json" `version`, for "integrity" all three) for a path of some
+    index, else None. The JSON API
     is matched first: `<a>/pypi/simple/json` is its document of project `simple` (base paths
     never nest)."""
     rel = _relative(request.path)
     if document := _JSON.match(rel):
         return "json", document
+    if provenance := _INTEGRITY.match(rel):
+        return "integrity", provenance
     if page := _PAGE.match(rel):
         return "page", page
     if file := _FILE.match(rel):

@@ -28,7 +28,7 @@ def render(version_pk, project, wanted, index_url, upstream_allowed=True, with_j
     403, or `pages.AskUpstream` for a name with no file here that no index owns."""
     version = RepositoryVersion.objects.select_related("repository").get(pk=version_pk)
     files = packages_in(version, with_journal, normalized_name=project)
-    found = simple_pages.project_files(version, files, project)
+    found = simple_pages.project_files(version, files, project, provenance=False)
     if found is None:
         repository = version.repository.cast()
         if upstream_allowed and repository.upstream and not owned_anywhere(project):

@@ -1,22 +1,23 @@
 """Render the simple repository API (PEP 503 HTML, PEP 691 JSON) from plain file records.
 
 Pure functions over `FileEntry` records: the content app decides which files a page shows and
-caches the bytes; this module only turns them into the exact documents pip and uv parse.
-Every value is HTML-escaped, because metadata from an upload and everything an upstream sends
-are attacker-controlled (upstream values are also validated before they get here).
+caches the bytes; this module only turns them into the exact documents pip and uv parse. Every
+value is HTML-escaped, because metadata from an upload and everything an upstream sends are
+attacker-controlled (upstream values are also validated before they get here).
 
-API version 1.4 (PEP 792 project status markers). Versions 1.2 (PEP 708 `tracks` and
-`alternate-locations`) and 1.3 (PEP 740 provenance) only added optional keys, which these
-pages leave out. A project page of this index states its status even when it is `active`
-(PEP 792: SHOULD); one whose status offers no files (quarantined) lists none, whatever it is
-given. A page of an upstream's files states the upstream's status, or none (`status` None,
-which means `active`) when the upstream states none.
+API version 1.4 (PEP 792 project status markers). Version 1.2 (PEP 708 `tracks` and `alternate-
+locations`) only added optional keys, which these pages leave out; 1.3's (PEP 740) `provenance`
+/ `data-provenance` is given for each file that has provenance here. A project page of this
+index states its status even when it is `active` (PEP 792: SHOULD); one whose status offers no
+files (quarantined) lists none, whatever it is given. A page of an upstream's files states the
+upstream's status, or none (`status` None, which means `active`) when the upstream states none.
 """
 
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
+from urllib.parse import quote
 
 from packaging.version import InvalidVersion, Version
 
@@ -38,6 +39,14 @@ class FileEntry:
     version: str
     metadata_sha256: str = ""
     yanked: str | None = None  # None: not yanked; a string (maybe empty): the reason
+    provenance: str = ""  # the URL of its PEP 740 provenance object; "": none
+
+
+def provenance_url(project, version, filename):
+    """The Integrity API URL of a file's provenance, relative to its project page (PEP 740:
+    `<index>/integrity/<project>/<version>/<filename>/provenance`)."""
+    parts = "/".join(quote(part, safe="") for part in (project, version, filename))
+    return f"../../integrity/{parts}/provenance"
 
 
 def _sort_key(entry):
@@ -93,6 +102,8 @@ def _file_anchor(entry):
         digest = f"sha256={escape(entry.metadata_sha256)}"
         attrs.append(f'data-core-metadata="{digest}"')
         attrs.append(f'data-dist-info-metadata="{digest}"')
+    if entry.provenance:
+        attrs.append(f'data-provenance="{escape(entry.provenance)}"')
     return f"<a {' '.join(attrs)}>{escape(entry.filename)}</a><br>"
 
 
@@ -134,6 +145,8 @@ def _file_json(entry):
     if entry.metadata_sha256:
         doc["core-metadata"] = {"sha256": entry.metadata_sha256}
         doc["dist-info-metadata"] = {"sha256": entry.metadata_sha256}
+    if entry.provenance:
+        doc["provenance"] = entry.provenance
     return doc
 
 

@@ -63,8 +63,9 @@ def set_project_status(repository_pk, project, status, reason=""):
 
 
 def remove_files(repository_pk, filenames):
-    """A new version without `filenames` (and their yank markers). Older versions keep the
-    files until they are deleted and orphan cleanup reclaims the bytes."""
+    """A new version without `filenames` (and their yank markers; their provenance goes by
+    `provenance.versions`). Older versions keep the files until they are deleted and orphan
+    cleanup reclaims the bytes."""
     repository = TeamIndexRepository.objects.get(pk=repository_pk)
     with repository.new_version() as version:
         version.remove_content(members_of(version, PackageFile).filter(filename__in=filenames))

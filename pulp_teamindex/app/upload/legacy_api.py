@@ -21,6 +21,7 @@ from pulp_teamindex.app.exceptions import InvalidDistribution, Refusal
 from pulp_teamindex.app.models import TeamIndexDistribution, TeamIndexRepository
 from pulp_teamindex.app.nul_paths import has_nul
 from pulp_teamindex.app.oidc.scope import project_refusal
+from pulp_teamindex.app.provenance.upload import provenance_of_upload
 from pulp_teamindex.app.upload.auth import (
     BasicOrTokenAuthentication,
     token_refusal,
@@ -98,7 +99,8 @@ class LegacyUploadView(APIView):
         check_claims(form, info, hexdigests(upload.claimed_against))
         if refusal := project_refusal(request.auth, repository, info.normalized_name):
             return _text(403, refusal)
-        publish(repository, upload, info, uploader_of(request))
+        provenance = provenance_of_upload(form, request.auth, repository, info)
+        publish(repository, upload, info, uploader_of(request), provenance)
         return _text(200, f"OK: {info.filename} is published.")
 
 

@@ -1,8 +1,9 @@
 """Storing a validated upload's bytes and unit safely, and publishing it in the same
 transaction.
 
-One transaction per upload: the artifact, the unit and the journal row (`journal.accept`)
-commit together or not at all, so a refusal or a crash leaves no row behind, and the few
+One transaction per upload: the artifact, the unit, its provenance unit (PEP 740, verified
+before: `provenance.upload`) and the journal row (`journal.accept`) commit together or not at
+all, so a refusal or a crash leaves no row behind, and the few
 statements it takes keep a busy index's uploads cheap. Uploads of the same bytes take turns
 (`locks.hold_bytes`), so they converge on one artifact and one unit without savepoints.
 """
@@ -28,28 +29,29 @@ RETRY_AFTER = 10
 log = logging.getLogger(__name__)
 
 
-def publish(repository, upload, info, uploader):
+def publish(repository, upload, info, uploader, provenance=None):
     """Store the validated file `upload` (described by `info`) and accept it into
-    `repository`'s journal as sent by `uploader` (see `auth.uploader_of`). A refusal stores
-    nothing; the file written for it is removed.
+    `repository`'s journal as sent by `uploader` (see `auth.uploader_of`), with its verified
+    PEP 740 `provenance` object if it has one. A refusal stores nothing; the file written for
+    it is removed.
 
     Another writer of the same content that does not take the bytes' lock (a pulpcore task)
     can win the race to insert it: the transaction then fails as a whole and runs once more,
     finding what that writer stored. A connection lost on the way (PostgreSQL restarting) runs
     it once more on a new one (`db_outage.retry_once`): it commits whole or not at all, and a
     second run of one that did commit finds the file already accepted."""
-    return retry_once(lambda: _publish(repository, upload, info, uploader))
+    return retry_once(lambda: _publish(repository, upload, info, uploader, provenance))
 
 
-def _publish(repository, upload, info, uploader):
+def _publish(repository, upload, info, uploader, provenance):
     artifact = Artifact.init_and_validate(upload)
     try:
-        return _publish_once(repository, upload, artifact, info, uploader)
+        return _publish_once(repository, upload, artifact, info, uploader, provenance)
     except IntegrityError:
-        return _publish_once(repository, upload, artifact, info, uploader)
+        return _publish_once(repository, upload, artifact, info, uploader, provenance)
 
 
-def _publish_once(repository, upload, artifact, info, uploader):
+def _publish_once(repository, upload, artifact, info, uploader, provenance):
     with transaction.atomic():
         locks.hold_bytes(artifact.sha256)
         domain = get_domain_pk()
@@ -58,7 +60,7 @@ def _publish_once(repository, upload, artifact, info, uploader):
         artifact, created = _keep_bytes(artifact, upload, artifact_pk)
         try:
             unit = _keep_unit(info, artifact, created, unit_pk)
-            return journal.accept(repository, unit, uploader)
+            return journal.accept(repository, unit, uploader, provenance)
         except Refusal:
             if created:  # nobody else holds these bytes: the file goes with the rollback
                 with suppress(Exception):  # a store gone meanwhile keeps an unnamed object

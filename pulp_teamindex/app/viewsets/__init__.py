@@ -17,6 +17,7 @@ from pulp_teamindex.app.viewsets.blocks import BlockViewSet
 from pulp_teamindex.app.viewsets.content import (
     PackageFileViewSet,
     ProjectStatusViewSet,
+    ProvenanceViewSet,
     YankViewSet,
 )
 from pulp_teamindex.app.viewsets.cooldown import CooldownExceptionViewSet
@@ -39,6 +40,7 @@ __all__ = [
     "DownloadViewSet",
     "PackageFileViewSet",
     "ProjectStatusViewSet",
+    "ProvenanceViewSet",
     "PublishTokenViewSet",
     "SearchViewSet",
     "TeamIndexDistributionViewSet",

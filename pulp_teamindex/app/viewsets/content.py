@@ -1,5 +1,5 @@
-"""REST viewsets for the content of team indexes: distribution files, yank markers and
-project statuses."""
+"""REST viewsets for the content of team indexes: distribution files, yank markers, project
+statuses and PEP 740 provenance."""
 
 from django_filters import CharFilter
 from pulpcore.plugin.serializers import ArtifactSerializer
@@ -16,11 +16,13 @@ from pulp_teamindex.app.exceptions import PublishFailed
 from pulp_teamindex.app.models import (
     PackageFile,
     ProjectStatus,
+    Provenance,
     Yank,
 )
 from pulp_teamindex.app.serializers.index import (
     PackageFileSerializer,
     ProjectStatusContentSerializer,
+    ProvenanceContentSerializer,
     YankContentSerializer,
 )
 from pulp_teamindex.app.upload.multipart import PlainFilenameMultiPartParser
@@ -139,4 +141,16 @@ class ProjectStatusViewSet(ReadOnlyContentViewSet):
     queryset = ProjectStatus.objects.all()
     serializer_class = ProjectStatusContentSerializer
     filterset_class = ProjectStatusFilter
+    DEFAULT_ACCESS_POLICY = READ_ONLY_POLICY
+
+
+class ProvenanceViewSet(ReadOnlyContentViewSet):
+    """PEP 740 provenance of files (filter with `repository_version` for an index's, `filename`
+    for one file's); made only by a trusted publisher's upload with attestations, and listed
+    only for the indexes the caller may read, like every unit."""
+
+    endpoint_name = "provenance"
+    queryset = Provenance.objects.all()
+    serializer_class = ProvenanceContentSerializer
+    filterset_fields = {"filename": ["exact", "in"], "sha256": ["exact"]}
     DEFAULT_ACCESS_POLICY = READ_ONLY_POLICY
