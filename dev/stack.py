@@ -434,7 +434,8 @@ def wait_ready(stack, timeout=180):
                 status = json.load(response)
             if status.get("online_workers") and status.get("online_content_apps"):
                 # Another node's heartbeat counts in a cluster: ask this node's content app.
-                with urlopen(f"{stack.content_origin}/pulp/content/", timeout=5):
+                domain = "default/" if stack.extra_settings.get("DOMAIN_ENABLED") else ""
+                with urlopen(f"{stack.content_origin}/pulp/content/{domain}", timeout=5):
                     return status
             last = "waiting for worker and content app heartbeats"
         except (URLError, OSError, ValueError) as exc:

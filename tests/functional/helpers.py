@@ -235,3 +235,29 @@ def guard_index(admin, index, readers):
         admin.patch(index["distribution"]["pulp_href"], json={"content_guard": guard["pulp_href"]})
     )
     return guard
+
+
+def trust_policy(admin, index, issuer, claims, **extra):
+    """A trusted publisher policy of `index` for identity tokens of `issuer` (an `oidc_issuer`
+    issuer) whose claims match `claims`."""
+    response = admin.post(
+        "teamindex/trusted-publishers/",
+        json={
+            "name": f"ci-{uuid.uuid4().hex[:6]}",
+            "repository": index["repository"]["pulp_href"],
+            "issuer": issuer.url,
+            "claims": claims,
+            **extra,
+        },
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def minted_token(stack, identity_token):
+    """The upload token `/_/oidc/mint-token` gives for `identity_token`."""
+    response = requests.post(
+        f"{stack.api_url}/_/oidc/mint-token", json={"token": identity_token}, timeout=30
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["token"]

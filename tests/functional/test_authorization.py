@@ -25,7 +25,15 @@ from urllib.parse import quote
 import pytest
 import requests
 from distgen import wheel
-from helpers import Client, account, fold, legacy_post, make_index
+from helpers import (
+    Client,
+    account,
+    fold,
+    legacy_post,
+    make_index,
+    minted_token,
+    trust_policy,
+)
 from sigstore_root import github_identity
 
 PERSONAS = ("anon", "norole", "reader", "owner", "pub", "token", "admin")
@@ -87,27 +95,14 @@ def _attested_upload(pulp, admin, index, path, github, sigstore, tag):
     that the index holds its provenance; the policy is removed and the token burned after."""
     repository = f"authz/{tag}"
     workflow_ref = f"{repository}/.github/workflows/release.yml@refs/tags/v1.0.0"
-    policy = admin.post(
-        "teamindex/trusted-publishers/",
-        json={
-            "name": f"authz-ci-{tag}",
-            "repository": index["repository"]["pulp_href"],
-            "issuer": github.url,
-            "claims": {"repository": repository},
-        },
-    )
-    assert policy.status_code == 201, policy.text
+    policy = trust_policy(admin, index, github, {"repository": repository})
     identity = github.token(
         repository=repository,
         sub=f"repo:{repository}:ref:refs/tags/v1.0.0",
         workflow_ref=workflow_ref,
         job_workflow_ref=workflow_ref,
     )
-    minted = requests.post(
-        f"{pulp.api_url}/_/oidc/mint-token", json={"token": identity}, timeout=30
-    )
-    assert minted.status_code == 200, minted.text
-    token = minted.json()["token"]
+    token = minted_token(pulp, identity)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     attestation = sigstore.attest(
         path.name, digest, github_identity(github.url, repository=repository)
@@ -116,7 +111,7 @@ def _attested_upload(pulp, admin, index, path, github, sigstore, tag):
     sent = legacy_post(index, ("__token__", token), path.name, path.read_bytes(), form)
     assert sent.status_code == 200, sent.text
     requests.post(f"{pulp.api_url}/_/oidc/burn-token", json={"token": token}, timeout=30)
-    admin.delete(policy.json()["pulp_href"])
+    admin.delete(policy["pulp_href"])
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,16 @@ from urllib.parse import urljoin
 
 import pytest
 import requests
-from helpers import guard_index, legacy_post, make_index, sha256_of, twine_upload, uv
+from helpers import (
+    guard_index,
+    legacy_post,
+    make_index,
+    minted_token,
+    sha256_of,
+    trust_policy,
+    twine_upload,
+    uv,
+)
 from oidc_issuer import REQUEST_TOKEN
 from pypi_attestations import Attestation
 from sigstore.models import TrustedRoot
@@ -37,25 +46,8 @@ def github(provider_issuers):
     return provider_issuers["github"]
 
 
-def _trust(admin, index, github):
-    made = admin.post(
-        "teamindex/trusted-publishers/",
-        json={
-            "name": f"ci-{uuid.uuid4().hex[:6]}",
-            "repository": index["repository"]["pulp_href"],
-            "issuer": github.url,
-            "claims": POLICY,
-        },
-    )
-    assert made.status_code == 201, made.text
-
-
 def _mint(pulp, github, **claims):
-    response = requests.post(
-        f"{pulp.api_url}/_/oidc/mint-token", json={"token": github.token(**claims)}, timeout=30
-    )
-    assert response.status_code == 200, response.text
-    return ("__token__", response.json()["token"])
+    return ("__token__", minted_token(pulp, github.token(**claims)))
 
 
 def _attest(sigstore, path, name=None, digest=None, **identity):
@@ -107,7 +99,7 @@ def _consumer_verifies(sigstore, github, provenance, path):
 def test_twine_uploads_attestations_and_consumers_verify_the_provenance(
     pulp, admin, index, corpus, github, private_sigstore, tmp_path
 ):
-    _trust(admin, index, github)
+    trust_policy(admin, index, github, POLICY)
     ci = _mint(pulp, github)
     wheel = shutil.copy(corpus / WHEEL, tmp_path / WHEEL)
     attestation = tmp_path / f"{WHEEL}.publish.attestation"
@@ -141,7 +133,7 @@ def attested(pulp, admin, provider_issuers):
     """An index trusting the github-like issuer's acme/app release workflow, and a token."""
     github = provider_issuers["github"]
     index = make_index(admin)
-    _trust(admin, index, github)
+    trust_policy(admin, index, github, POLICY)
     yield index, _mint(pulp, github)
     admin.delete(index["repository"]["pulp_href"])
 
@@ -241,7 +233,7 @@ def test_an_index_that_requires_provenance_refuses_files_without_it(
     repo = index["repository"]["pulp_href"]
     admin.ok(admin.patch(repo, json={"require_provenance": True}))
     assert admin.get(repo).json()["require_provenance"] is True
-    _trust(admin, index, github)
+    trust_policy(admin, index, github, POLICY)
     ci = _mint(pulp, github)
     bare = legacy_post(index, ci, WHEEL, (corpus / WHEEL).read_bytes())
     assert bare.status_code == 400, bare.text
@@ -256,7 +248,7 @@ def test_an_index_that_requires_provenance_refuses_files_without_it(
 def test_promote_and_rollback_carry_provenance_with_their_files(
     pulp, admin, publisher, index, corpus, github, private_sigstore
 ):
-    _trust(admin, index, github)
+    trust_policy(admin, index, github, POLICY)
     ci = _mint(pulp, github)
     field = json.dumps([_attest(private_sigstore, corpus / WHEEL, issuer=github.url)])
     sent = legacy_post(index, ci, WHEEL, (corpus / WHEEL).read_bytes(), {"attestations": field})
@@ -283,7 +275,7 @@ def test_promote_and_rollback_carry_provenance_with_their_files(
 def test_a_private_index_provenance_is_read_only_by_its_readers(
     pulp, admin, index, corpus, github, private_sigstore
 ):
-    _trust(admin, index, github)
+    trust_policy(admin, index, github, POLICY)
     ci = _mint(pulp, github)
     field = json.dumps([_attest(private_sigstore, corpus / WHEEL, issuer=github.url)])
     sent = legacy_post(index, ci, WHEEL, (corpus / WHEEL).read_bytes(), {"attestations": field})
@@ -342,7 +334,7 @@ def test_provenance_is_withheld_when_its_file_is(
 ):
     """A block of the file, or a quarantine of its project, withholds the provenance as it
     withholds the bytes (one read path)."""
-    _trust(admin, index, github)
+    trust_policy(admin, index, github, POLICY)
     ci = _mint(pulp, github)
     field = json.dumps([_attest(private_sigstore, corpus / WHEEL, issuer=github.url)])
     sent = legacy_post(index, ci, WHEEL, (corpus / WHEEL).read_bytes(), {"attestations": field})
@@ -399,7 +391,7 @@ def https_api(pulp, test_ca):
 def test_uv_publishes_the_attestations_given_with_a_file(
     pulp, admin, index, corpus, github, private_sigstore, https_api, test_ca, tmp_path
 ):
-    _trust(admin, index, github)
+    trust_policy(admin, index, github, POLICY)
     wheel = shutil.copy(corpus / WHEEL, tmp_path / WHEEL)
     attestation = _attest(private_sigstore, wheel, issuer=github.url)
     beside = tmp_path / f"{WHEEL}.publish.attestation"

@@ -17,8 +17,10 @@ from helpers import (
     Client,
     legacy_post,
     make_index,
+    minted_token,
     pulp_cli,
     sha256_of,
+    trust_policy,
     twine_upload,
     uv,
 )
@@ -80,21 +82,6 @@ def other_index(admin):
     admin.ok(admin.delete(created["repository"]["pulp_href"]))
 
 
-def _policy(admin, index, issuer, claims, **extra):
-    response = admin.post(
-        "teamindex/trusted-publishers/",
-        json={
-            "name": f"ci-{uuid.uuid4().hex[:6]}",
-            "repository": index["repository"]["pulp_href"],
-            "issuer": issuer.url,
-            "claims": claims,
-            **extra,
-        },
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
 def _user(pulp, admin, prefix):
     name = f"{prefix}-{uuid.uuid4().hex[:6]}"
     created = admin.post("users/", json={"username": name, "password": STRANGER_PASSWORD})
@@ -115,12 +102,6 @@ def _mint(pulp, identity_token):
     return requests.post(
         f"{pulp.api_url}/_/oidc/mint-token", json={"token": identity_token}, timeout=30
     )
-
-
-def _minted(pulp, identity_token):
-    response = _mint(pulp, identity_token)
-    assert response.status_code == 200, response.text
-    return response.json()["token"]
 
 
 def _refusal(response, status=422):
@@ -154,7 +135,7 @@ def test_audience_is_served_at_the_host_root(pulp):
 def test_uv_publishes_from_a_github_like_job_without_a_secret(
     pulp, admin, index, corpus, github, https_api, test_ca
 ):
-    _policy(admin, index, github, GITHUB_POLICY)
+    trust_policy(admin, index, github, GITHUB_POLICY)
     base_path = index["distribution"]["base_path"]
     result = uv(
         "publish",
@@ -193,8 +174,8 @@ def test_uv_publishes_from_a_github_like_job_without_a_secret(
 def test_twine_publishes_with_a_token_minted_for_a_gitlab_job(
     pulp, admin, index, other_index, corpus, gitlab
 ):
-    _policy(admin, index, gitlab, {"project_path": "acme/app", "ref_path": "refs/heads/main"})
-    token = _minted(pulp, gitlab.token())
+    trust_policy(admin, index, gitlab, {"project_path": "acme/app", "ref_path": "refs/heads/main"})
+    token = minted_token(pulp, gitlab.token())
     ci = SimpleNamespace(username="__token__", password=token)
     refused = twine_upload(other_index, ci, corpus / WHEEL)
     assert refused.returncode != 0
@@ -207,8 +188,8 @@ def test_twine_publishes_with_a_token_minted_for_a_gitlab_job(
 
 def test_kubernetes_service_account_with_its_own_audience(pulp, admin, index, kubernetes):
     sub = "system:serviceaccount:ci:publisher"
-    _policy(admin, index, kubernetes, {"sub": sub}, audience="https://pulp.example.com")
-    assert _minted(pulp, kubernetes.token(audience="https://pulp.example.com"))
+    trust_policy(admin, index, kubernetes, {"sub": sub}, audience="https://pulp.example.com")
+    assert minted_token(pulp, kubernetes.token(audience="https://pulp.example.com"))
     other_account = kubernetes.token(
         audience="https://pulp.example.com", sub="system:serviceaccount:ci:builder"
     )
@@ -238,7 +219,7 @@ def test_kubernetes_service_account_with_its_own_audience(pulp, admin, index, ku
     ],
 )
 def test_refusals(pulp, admin, index, github, test_ca, case, expected):
-    _policy(admin, index, github, GITHUB_POLICY)
+    trust_policy(admin, index, github, GITHUB_POLICY)
     before = len(_tokens_for(admin, index))
     response = _mint(pulp, _hostile_token(github, test_ca, case))
     assert expected in _refusal(response)
@@ -287,17 +268,17 @@ def _unsigned(token, alg):
 
 
 def test_an_identity_token_is_exchanged_once(pulp, admin, index, github):
-    _policy(admin, index, github, GITHUB_POLICY)
+    trust_policy(admin, index, github, GITHUB_POLICY)
     identity = github.token()
-    assert _minted(pulp, identity)
+    assert minted_token(pulp, identity)
     assert "exchanged already" in _refusal(_mint(pulp, identity))
 
 
 def test_a_policy_of_another_index_publishes_only_there(
     pulp, admin, index, other_index, corpus, github
 ):
-    _policy(admin, other_index, github, GITHUB_POLICY)
-    ci = SimpleNamespace(username="__token__", password=_minted(pulp, github.token()))
+    trust_policy(admin, other_index, github, GITHUB_POLICY)
+    ci = SimpleNamespace(username="__token__", password=minted_token(pulp, github.token()))
     refused = twine_upload(index, ci, corpus / WHEEL)
     assert refused.returncode != 0 and "403" in refused.stdout + refused.stderr
     assert _files(pulp, index) == {}
@@ -306,11 +287,11 @@ def test_a_policy_of_another_index_publishes_only_there(
 def test_key_rotation_is_followed_and_made_up_keys_do_not_flood_the_issuer(
     pulp, admin, index, github
 ):
-    _policy(admin, index, github, GITHUB_POLICY)
-    assert _minted(pulp, github.token())
+    trust_policy(admin, index, github, GITHUB_POLICY)
+    assert minted_token(pulp, github.token())
     github.rotate()
     time.sleep(1.2)  # the test stack refetches keys at most once a second per issuer
-    assert _minted(pulp, github.token())  # signed by the new key: fetched on demand
+    assert minted_token(pulp, github.token())  # signed by the new key: fetched on demand
     time.sleep(1.2)
     fetches = github.jwks_fetches
     for _ in range(20):
@@ -320,7 +301,7 @@ def test_key_rotation_is_followed_and_made_up_keys_do_not_flood_the_issuer(
 
 def test_an_issuer_that_is_down_fails_fast_with_retry_after(pulp, admin, index, test_ca):
     issuer = Issuer(test_ca, github_claims())
-    _policy(admin, index, issuer, GITHUB_POLICY)
+    trust_policy(admin, index, issuer, GITHUB_POLICY)
     token = issuer.token()
     issuer.close()
     started = time.monotonic()
@@ -360,8 +341,8 @@ def test_an_issuer_that_dribbles_its_keys_holds_no_api_worker(
     slow = Issuer(test_ca, github_claims(), path=f"/dribbling-{document}")
     slow.dribble = document  # 0.1 s a byte: the document would take a minute
     try:
-        _policy(admin, index, slow, GITHUB_POLICY)
-        _policy(admin, other_index, gitlab, {"project_path": "acme/app"})
+        trust_policy(admin, index, slow, GITHUB_POLICY)
+        trust_policy(admin, other_index, gitlab, {"project_path": "acme/app"})
         made_up = [slow.token(headers={"kid": f"made-up-{n}"}) for n in range(4)]
         with ThreadPoolExecutor(8) as pool:
             started = time.monotonic()
@@ -400,7 +381,7 @@ def test_tokens_refused_without_their_signature_reach_no_issuer(pulp, admin, ind
     tokens with made-up key ids make no request to the issuer."""
     issuer = Issuer(test_ca, github_claims(), path="/counted")
     try:
-        _policy(admin, index, issuer, GITHUB_POLICY)
+        trust_policy(admin, index, issuer, GITHUB_POLICY)
         now, kid = int(time.time()), {"kid": "made-up"}
         refusals = {
             "has expired": issuer.token(iat=now - 900, nbf=now - 900, exp=now - 300, headers=kid),
@@ -413,7 +394,7 @@ def test_tokens_refused_without_their_signature_reach_no_issuer(pulp, admin, ind
             assert expected in _refusal(_mint(pulp, token))
         assert issuer.discovery_fetches == issuer.jwks_fetches == 0
         used = issuer.token()
-        assert _minted(pulp, used)
+        assert minted_token(pulp, used)
         fetched = issuer.discovery_fetches  # the issuer was reachable all along
         assert fetched >= 1
         jti = _claims_of(used)["jti"]
@@ -449,7 +430,7 @@ def test_policies_are_validated(admin, index, github):
 def test_strangers_and_the_publisher_neither_see_nor_set_policies(
     pulp, admin, index, publisher, github
 ):
-    policy = _policy(admin, index, github, GITHUB_POLICY)
+    policy = trust_policy(admin, index, github, GITHUB_POLICY)
     stranger = _user(pulp, admin, "stranger")
     for user in (publisher, stranger):
         attempt = user.post(
@@ -490,7 +471,7 @@ def test_pulp_cli_manages_policies(pulp, index, gitlab):
     assert made["issuer"] == gitlab.url and made["projects"] == ["synth-p00000"]
     listing = ("teamindex", "trusted-publisher", "list", "--repository", repository)
     assert [p["name"] for p in pulp_cli(pulp, *listing)] == [name]
-    assert _minted(pulp, gitlab.token())
+    assert minted_token(pulp, gitlab.token())
     pulp_cli(
         pulp, "teamindex", "trusted-publisher", "delete", "--repository", repository, "--name", name
     )
@@ -510,8 +491,8 @@ def _burn(pulp, token, url=None):
 def test_a_burned_token_is_refused_at_once_and_burning_is_idempotent(
     pulp, admin, index, corpus, publisher, github
 ):
-    _policy(admin, index, github, GITHUB_POLICY)
-    token = _minted(pulp, github.token())
+    trust_policy(admin, index, github, GITHUB_POLICY)
+    token = minted_token(pulp, github.token())
     ci = SimpleNamespace(username="__token__", password=token)
     first = twine_upload(index, ci, corpus / WHEEL)
     assert first.returncode == 0, first.stdout + first.stderr
@@ -555,9 +536,9 @@ def test_malformed_burn_requests_get_400_and_a_large_body_413(pulp):
 def test_a_project_restricted_policy_mints_tokens_for_its_projects_only(
     pulp, admin, index, corpus, github
 ):
-    policy = _policy(admin, index, github, GITHUB_POLICY, projects=["Synth_P00001"])
+    policy = trust_policy(admin, index, github, GITHUB_POLICY, projects=["Synth_P00001"])
     assert policy["projects"] == ["synth-p00001"]  # normalized
-    token = _minted(pulp, github.token())
+    token = minted_token(pulp, github.token())
     ci = SimpleNamespace(username="__token__", password=token)
     refused = twine_upload(index, ci, corpus / WHEEL)  # synth-p00000: another project
     output = refused.stdout + refused.stderr
@@ -573,8 +554,8 @@ def test_a_project_restricted_policy_mints_tokens_for_its_projects_only(
 def test_a_policy_changed_after_minting_does_not_widen_the_token(
     pulp, admin, index, corpus, github
 ):
-    policy = _policy(admin, index, github, GITHUB_POLICY, projects=["synth-p00001"])
-    token = _minted(pulp, github.token())
+    policy = trust_policy(admin, index, github, GITHUB_POLICY, projects=["synth-p00001"])
+    token = minted_token(pulp, github.token())
     assert admin.patch(policy["pulp_href"], json={"projects": []}).status_code == 200
     upload = legacy_post(index, ("__token__", token), WHEEL, (corpus / WHEEL).read_bytes())
     assert upload.status_code == 403 and "synth-p00000" in upload.text
@@ -616,7 +597,7 @@ def test_the_github_preset_pins_the_ids_a_re_registered_repository_lacks(
     )
     assert made.status_code == 201, made.text
     assert made.json()["issuer"] == github.url  # the deployment's issuer for the preset
-    assert _minted(pulp, github.token())
+    assert minted_token(pulp, github.token())
     # the repository (or its owner) was deleted and someone registered the name again
     for claims in ({"repository_id": "999"}, {"repository_owner_id": "999"}):
         refusal = _refusal(_mint(pulp, github.token(**claims)))
@@ -625,8 +606,8 @@ def test_the_github_preset_pins_the_ids_a_re_registered_repository_lacks(
 
 def test_the_gitlab_preset_pins_project_and_namespace_ids(pulp, admin, index, gitlab):
     claims = {"project_path": "acme/app", "project_id": "77", "namespace_id": "55"}
-    _policy(admin, index, gitlab, claims, provider="gitlab")
-    assert _minted(pulp, gitlab.token())
+    trust_policy(admin, index, gitlab, claims, provider="gitlab")
+    assert minted_token(pulp, gitlab.token())
     assert "no trusted publisher matches" in _refusal(_mint(pulp, gitlab.token(project_id="78")))
 
 
@@ -656,7 +637,7 @@ def test_presets_refuse_policies_without_the_ids(admin, index, provider, claims,
 # ---- index owners manage the policies of their own index --------------------------------------
 
 
-def _owner_policy(owner, index, **fields):
+def _ownertrust_policy(owner, index, **fields):
     return owner.post(
         "teamindex/trusted-publishers/",
         json={
@@ -674,8 +655,8 @@ def test_an_index_owner_manages_the_policies_of_their_index(
 ):
     owner = _user(pulp, admin, "owner")
     _own(admin, index, owner)
-    elsewhere = _policy(admin, other_index, github, GITHUB_POLICY)
-    made = _owner_policy(owner, index, projects=["synth-p00000"])
+    elsewhere = trust_policy(admin, other_index, github, GITHUB_POLICY)
+    made = _ownertrust_policy(owner, index, projects=["synth-p00000"])
     assert made.status_code == 201, made.text
     policy = made.json()
     assert policy["issuer"] == github.url
@@ -684,7 +665,7 @@ def test_an_index_owner_manages_the_policies_of_their_index(
     assert owner.get(elsewhere["pulp_href"]).status_code == 404
     changed = owner.patch(policy["pulp_href"], json={"claims": {**GITHUB_PRESET, "ref": "v*"}})
     assert changed.status_code == 200, changed.text
-    token = _minted(pulp, github.token(ref="v1.0.0"))
+    token = minted_token(pulp, github.token(ref="v1.0.0"))
     published = twine_upload(
         index, SimpleNamespace(username="__token__", password=token), corpus / WHEEL
     )
@@ -700,7 +681,7 @@ def test_an_index_owner_cannot_reach_beyond_their_index(
     a policy to another index, changing or deleting another index's policy."""
     owner = _user(pulp, admin, "owner")
     _own(admin, index, owner)
-    other = _owner_policy(owner, other_index)
+    other = _ownertrust_policy(owner, other_index)
     assert other.status_code == 403, other.text
     refusals = {
         "exactly: no `*` in repository": {"claims": {**GITHUB_PRESET, "repository": "acme/*"}},
@@ -714,24 +695,24 @@ def test_an_index_owner_cannot_reach_beyond_their_index(
         "repository_owner_id": {"claims": {"repository": "acme/app", "repository_id": "101"}},
     }
     for problem, fields in refusals.items():
-        refused = _owner_policy(owner, index, **fields)
+        refused = _ownertrust_policy(owner, index, **fields)
         assert refused.status_code == 400 and problem in refused.text, (problem, refused.text)
-    mine = _owner_policy(owner, index).json()
+    mine = _ownertrust_policy(owner, index).json()
     moved = owner.patch(
         mine["pulp_href"], json={"repository": other_index["repository"]["pulp_href"]}
     )
     assert moved.status_code == 403, moved.text
     widened = owner.patch(mine["pulp_href"], json={"provider": "", "issuer": kubernetes.url})
     assert widened.status_code == 400, widened.text
-    theirs = _policy(admin, other_index, github, GITHUB_POLICY)
+    theirs = trust_policy(admin, other_index, github, GITHUB_POLICY)
     assert owner.patch(theirs["pulp_href"], json={"projects": ["x"]}).status_code == 404
     assert owner.delete(theirs["pulp_href"]).status_code == 404
     # an admin's policy of the owner's own index without a preset stays as the admin wrote it
-    admins = _policy(admin, index, kubernetes, {"sub": "system:serviceaccount:ci:publisher"})
+    admins = trust_policy(admin, index, kubernetes, {"sub": "system:serviceaccount:ci:publisher"})
     assert owner.patch(admins["pulp_href"], json={"name": "mine now"}).status_code == 400
     # the publisher account, even as an owner, may not plant a policy that outlives its password
     _own(admin, index, publisher)
-    assert _owner_policy(publisher, index).status_code == 403
+    assert _ownertrust_policy(publisher, index).status_code == 403
     after = {p["pulp_href"] for p in admin.get("teamindex/trusted-publishers/").json()["results"]}
     assert {mine["pulp_href"], theirs["pulp_href"], admins["pulp_href"]} <= after
     assert admin.get(mine["pulp_href"]).json()["repository"] == index["repository"]["pulp_href"]
